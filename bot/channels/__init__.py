@@ -1,0 +1,1 @@
+"""Channel adapters: the only modules that speak python-telegram-bot or the Zalo API."""

@@ -1,0 +1,301 @@
+"""Telegram adapter: python-telegram-bot Updates in, Replies out, nothing decided here."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import html
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import MessageEntityType, ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.config import Settings
+from bot.messages import Inbound, Kind, Location, Photo, Reply
+from bot.text import clean, split_text
+
+log = logging.getLogger(__name__)
+
+NAME = "telegram"
+TEXT_LIMIT = 4096  # characters after entity parsing (Bot API sendMessage)
+CAPTION_LIMIT = 1024
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+
+Handle = Callable[[Inbound], Awaitable[list[Reply]]]
+
+
+class TelegramChannel:
+    """Runs a python-telegram-bot Application and translates between it and the core."""
+
+    name = NAME
+
+    def __init__(
+        self,
+        settings: Settings,
+        handle: Handle,
+        *,
+        notices: dict[str, str],
+        poll_timeout: int = 10,
+    ) -> None:
+        assert settings.telegram_token is not None
+        self._handle = handle
+        self._notices = notices  # "group" and "error" sentences, from the catalog
+        self._poll_timeout = poll_timeout
+        self._webhook_url = settings.telegram_webhook_url
+        secret = settings.telegram_webhook_secret
+        self._secret = secret.get_secret_value() if secret else ""
+        builder = (
+            ApplicationBuilder()
+            .token(settings.telegram_token.get_secret_value())
+            .base_url(settings.telegram_api_url)
+            .base_file_url(settings.telegram_file_url)
+            .concurrent_updates(settings.concurrent_updates)
+        )
+        if self._webhook_url:
+            builder = builder.updater(None)
+        self.app: Application = builder.build()
+        self.handled = 0  # updates fully handled since start: for health checks and tests
+        self._handled_changed = asyncio.Condition()
+        self._add_handlers()
+
+    def _add_handlers(self) -> None:
+        private = filters.ChatType.PRIVATE
+        app = self.app
+        app.add_handler(CallbackQueryHandler(self._on_button))
+        app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, self._on_edit))
+        app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, self._on_message))
+        app.add_handler(
+            MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, self._on_group_command)
+        )
+        app.add_error_handler(self._on_error)
+        app.add_handler(TypeHandler(Update, self._count), group=1)  # runs after group 0
+
+    async def _count(self, _update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """Count an update as handled, whatever group 0 did with it."""
+        async with self._handled_changed:
+            self.handled += 1
+            self._handled_changed.notify_all()
+
+    async def wait_handled(self, count: int, timeout: float = 10.0) -> None:
+        """Wait until `count` updates have been handled since start."""
+        async with self._handled_changed:
+            await asyncio.wait_for(
+                self._handled_changed.wait_for(lambda: self.handled >= count), timeout
+            )
+
+    @property
+    def webhook_path(self) -> str:
+        return urlsplit(self._webhook_url or "").path or "/telegram"
+
+    async def start(self, web_app: web.Application | None = None) -> None:
+        """Connect, then poll (default) or register the webhook route and URL."""
+        await self.app.initialize()
+        await self.app.start()
+        if self._webhook_url:
+            if web_app is None:
+                raise RuntimeError("webhook mode needs the HTTP server")
+            web_app.router.add_post(self.webhook_path, self._on_webhook)
+            await self.app.bot.set_webhook(
+                self._webhook_url, secret_token=self._secret, allowed_updates=ALLOWED_UPDATES
+            )
+        else:
+            await self.app.updater.start_polling(
+                timeout=self._poll_timeout, allowed_updates=ALLOWED_UPDATES
+            )
+        log.info("telegram channel started as @%s", self.app.bot.username)
+
+    async def stop(self) -> None:
+        """Stop polling and the application."""
+        if self.app.updater is not None and self.app.updater.running:
+            await self.app.updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+
+    async def set_command_menus(
+        self, default: Sequence[tuple[str, str]], per_chat: dict[str, Sequence[tuple[str, str]]]
+    ) -> None:
+        """Show residents the default menu and each staff member their own."""
+        await self.app.bot.set_my_commands(_commands(default), scope=BotCommandScopeDefault())
+        for chat_id, commands in per_chat.items():
+            try:
+                await self.app.bot.set_my_commands(
+                    _commands(commands), scope=BotCommandScopeChat(int(chat_id))
+                )
+            except (BadRequest, Forbidden, ValueError) as exc:
+                log.warning("no command menu for staff chat %s: %s", chat_id, exc)
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        """Send one Reply to a chat: escaped text in pieces, buttons on the last piece."""
+        markup = _keyboard(reply)
+        if reply.media is not None:
+            await self._send_media(chat_id, reply, markup)
+            return
+        room = TEXT_LIMIT - len(reply.title) - 1 if reply.title else TEXT_LIMIT
+        pieces = split_text(reply.text, room) or ["…"]
+        for number, piece in enumerate(pieces, 1):
+            text = html.escape(piece, quote=False)
+            if number == 1 and reply.title:
+                text = f"<b>{html.escape(reply.title, quote=False)}</b>\n{text}"
+            await self.app.bot.send_message(
+                chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup if number == len(pieces) else None,
+            )
+
+    async def _send_media(self, chat_id: str, reply: Reply, markup) -> None:
+        caption = html.escape(reply.text[:CAPTION_LIMIT], quote=False) or None
+        media = reply.media
+        if media.kind == "photo":
+            await self.app.bot.send_photo(
+                chat_id, media.data, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+        else:
+            await self.app.bot.send_document(
+                chat_id,
+                media.data,
+                filename=media.filename,
+                caption=caption,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
+
+    async def _dispatch(self, inbound: Inbound) -> None:
+        for reply in await self._handle(inbound):
+            await self.send(inbound.chat_id, reply)
+
+    async def _on_message(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """Translate a private message and answer it."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or user.is_bot:
+            return
+        await self._dispatch(_inbound(message, **_kind_of(message)))
+
+    async def _on_edit(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """Tell the person edits are not re-read."""
+        message = update.effective_message
+        if message is not None and message.from_user and not message.from_user.is_bot:
+            await self._dispatch(_inbound(message, kind=Kind.EDITED))
+
+    async def _on_button(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """Acknowledge a button press, retire its keyboard, and pass the data on."""
+        query = update.callback_query
+        await query.answer()
+        message = query.message
+        if not isinstance(message, Message) or message.chat.type != "private":
+            return
+        try:
+            await query.edit_message_reply_markup(None)
+        except TelegramError as exc:  # old, forged or already edited: the press still counts
+            log.debug("could not retire a keyboard: %s", exc)
+        user = query.from_user
+        await self._dispatch(
+            Inbound(
+                channel=NAME,
+                user_id=str(user.id),
+                chat_id=str(message.chat.id),
+                display_name=clean(user.full_name),
+                kind=Kind.CHOICE,
+                choice=query.data or "",
+                language=user.language_code,
+            )
+        )
+
+    async def _on_group_command(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """Ask people who command the bot in a group to write to it privately."""
+        message = update.effective_message
+        if message is not None and message.from_user and not message.from_user.is_bot:
+            await message.reply_text(self._notices["group"])
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the failure and tell the person in plain words; never show a traceback."""
+        log.error("error while handling an update", exc_info=context.error)
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is not None and chat.type == "private":
+            try:
+                await self.app.bot.send_message(chat.id, self._notices["error"])
+            except TelegramError:
+                log.warning("could not tell the person about the error")
+
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        """Check Telegram's secret header, then process the update before answering 200."""
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self._secret.encode()):
+            log.warning("webhook request with a wrong secret from %s", request.remote)
+            return web.Response(status=401)
+        try:
+            update = Update.de_json(await request.json(), self.app.bot)
+        except (ValueError, TypeError, KeyError) as exc:
+            log.warning("malformed webhook body: %s", exc)
+            return web.Response(status=400)
+        await self.app.process_update(update)
+        return web.Response(text="ok")
+
+
+def _inbound(message: Message, **fields) -> Inbound:
+    user = message.from_user
+    return Inbound(
+        channel=NAME,
+        user_id=str(user.id),
+        chat_id=str(message.chat.id),
+        display_name=clean(user.full_name),
+        language=user.language_code,
+        **fields,
+    )
+
+
+def _kind_of(message: Message) -> dict:
+    """Say what a message carries, in the core's terms."""
+    if message.text is not None:
+        text = clean(message.text)
+        entity = message.entities[0] if message.entities else None
+        if entity and entity.type == MessageEntityType.BOT_COMMAND and entity.offset == 0:
+            word = message.text[1 : entity.length].split("@", 1)[0].lower()
+            args = clean(message.text[entity.length :])
+            return {"kind": Kind.COMMAND, "command": word, "args": args, "text": text}
+        return {"kind": Kind.TEXT, "text": text}
+    if message.photo:
+        biggest = max(message.photo, key=lambda p: p.width * p.height)
+        photo = Photo(biggest.file_id, biggest.file_size)
+        return {"kind": Kind.PHOTO, "photos": (photo,), "text": clean(message.caption or "")}
+    if message.location is not None:
+        where = Location(message.location.latitude, message.location.longitude)
+        return {"kind": Kind.LOCATION, "location": where}
+    if message.contact is not None:
+        return {"kind": Kind.CONTACT, "text": clean(message.contact.phone_number or "")}
+    return {"kind": Kind.UNSUPPORTED}
+
+
+def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.choices:
+        return None
+    buttons = [InlineKeyboardButton(c.label[:64], callback_data=c.id) for c in reply.choices]
+    width = max(1, reply.columns)
+    return InlineKeyboardMarkup([buttons[i : i + width] for i in range(0, len(buttons), width)])
+
+
+def _commands(pairs: Sequence[tuple[str, str]]) -> list[BotCommand]:
+    return [BotCommand(name, description[:256]) for name, description in pairs]

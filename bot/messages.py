@@ -1,0 +1,87 @@
+"""The channel-agnostic message types: what a person sent, and what the bot answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from storage.models import SessionKey
+
+
+class Kind(StrEnum):
+    """What an inbound message carries."""
+
+    TEXT = "text"
+    COMMAND = "command"
+    CHOICE = "choice"  # a button press (Telegram) or a typed number/label (Zalo)
+    PHOTO = "photo"
+    LOCATION = "location"
+    CONTACT = "contact"
+    EDITED = "edited"  # an edit of an earlier message: never re-processed
+    UNSUPPORTED = "unsupported"  # stickers, voice, documents where none is expected
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    """A photo as the channel knows it: an id to download it by, or a URL (Zalo)."""
+
+    ref: str
+    size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One thing a person did in a chat, in the project's own terms."""
+
+    channel: str
+    user_id: str
+    chat_id: str
+    display_name: str
+    kind: Kind
+    text: str = ""  # message text, photo caption, or the typed answer
+    command: str = ""  # without the slash, lowercase
+    args: str = ""  # after the command; deep-link payloads arrive here
+    choice: str = ""  # button data: untrusted
+    photos: tuple[Photo, ...] = ()
+    location: Location | None = None
+    language: str | None = None
+    private: bool = True
+
+    @property
+    def key(self) -> SessionKey:
+        return SessionKey(self.channel, self.chat_id, self.user_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A button: `id` is the opaque data sent back, `label` what the person reads."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """A file to send: a photo or a document, from bytes or a path."""
+
+    kind: str  # "photo" | "document"
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A message to show: plain text (the adapter escapes it), optional buttons and media."""
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    title: str = ""
+    media: Media | None = None
+    columns: int = 1
+    extra: dict = field(default_factory=dict, compare=False)

@@ -1,0 +1,220 @@
+"""The core entry point: who is this, which flow, is it allowed, then one step of it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from bot.config import Commune
+from bot.i18n import translator
+from bot.messages import Inbound, Kind, Reply
+from bot.text import match_choice
+from handlers import FLOWS
+from handlers.base import Context, Flow, Person, make_choice
+from storage import Storage, is_transient
+from storage.db import utcnow
+from storage.models import ResidentStatus, Role, Session, SessionKey
+
+log = logging.getLogger(__name__)
+
+ONBOARDING = "onb"
+
+
+class Router:
+    """Turns one Inbound into the replies for it, enforcing roles on every action."""
+
+    def __init__(
+        self,
+        store: Storage,
+        commune: Commune,
+        flows: Iterable[Flow] = FLOWS,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.store = store
+        self.commune = commune
+        self.clock = clock
+        self.flows = {flow.key: flow for flow in flows}
+        self.commands = {cmd: flow for flow in self.flows.values() for cmd in flow.commands}
+        self._locks: dict[SessionKey, asyncio.Lock] = {}
+        self._waiting: dict[SessionKey, int] = {}
+
+    def commands_for(self, role: Role) -> list[str]:
+        """List the commands a role may use, in menu order."""
+        flows = sorted(self.flows.values(), key=lambda f: f.menu_order)
+        return [cmd for f in flows if role in f.roles for cmd in f.commands]
+
+    async def handle(self, msg: Inbound) -> list[Reply]:
+        """Handle one message under its conversation's lock; never raise to the channel."""
+        key = msg.key
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] = self._waiting.get(key, 0) + 1
+        try:
+            async with lock:  # taken before the session is loaded: double taps queue here
+                return await self._handle_safely(msg)
+        finally:
+            self._waiting[key] -= 1
+            if not self._waiting[key]:
+                del self._waiting[key], self._locks[key]
+
+    async def _handle_safely(self, msg: Inbound) -> list[Reply]:
+        try:
+            return await self._handle(msg)
+        except Exception as exc:
+            log.exception("failed to handle a %s message on %s", msg.kind, msg.channel)
+            t = translator(None)
+            return [Reply(t("error.busy" if is_transient(exc) else "error.generic"))]
+
+    async def identify(self, channel: str, user_id: str) -> Person:
+        """Return who a channel user is: staff first, then resident, else a newcomer."""
+        staff = await self.store.staff.get_by_identity(channel, user_id)
+        resident = await self.store.residents.get_by_identity(channel, user_id)
+        if resident is not None and resident.status is ResidentStatus.BLOCKED:
+            await self.store.residents.set_status(resident.id, ResidentStatus.ACTIVE)
+        role = staff.role if staff else Role.RESIDENT
+        return Person(role, resident, staff)
+
+    async def _handle(self, msg: Inbound) -> list[Reply]:
+        now = self.clock()
+        person = await self.identify(msg.channel, msg.user_id)
+        language = person.resident.language if person.resident else self.commune.language
+        ctx = Context(msg, person, self.store, self.commune, translator(language), now)
+        ctx.commands = tuple(self.commands_for(person.role))
+        if msg.kind is Kind.EDITED:
+            ctx.say("error.edited")
+            return ctx.replies
+        session = await self.store.sessions.get(msg.key, now)
+        msg = ctx.msg = self._typed_choice(msg, session)
+        if msg.kind is Kind.COMMAND:
+            await self._on_command(ctx, session)
+        elif msg.kind is Kind.CHOICE:
+            await self._on_choice(ctx, session)
+        elif session is not None:
+            await self._continue(ctx, session)
+        elif not person.registered:
+            await self._start(ctx, self.flows[ONBOARDING], None)
+        else:
+            await self._outside_flow(ctx)
+        return self._finish(ctx)
+
+    def _typed_choice(self, msg: Inbound, session: Session | None) -> Inbound:
+        """Read a typed number or label as a press of one of the buttons last shown."""
+        offered = session.draft.get("_choices") if session else None
+        if msg.kind is not Kind.TEXT or not offered:
+            return msg
+        index = match_choice(msg.text, [label for _, label in offered])
+        return msg if index is None else replace(msg, kind=Kind.CHOICE, choice=offered[index][0])
+
+    async def _on_command(self, ctx: Context, session: Session | None) -> None:
+        flow = self.commands.get(ctx.msg.command)
+        if flow is None:
+            ctx.say("error.unknown_command", command=ctx.msg.command[:32])
+            ctx.show_menu = ctx.person.registered
+        elif not self._allowed(flow, ctx.person):
+            self._refuse(ctx)
+        else:
+            await self._start(ctx, flow, session)
+
+    async def _on_choice(self, ctx: Context, session: Session | None) -> None:
+        flow_key, _, rest = ctx.msg.choice.partition(":")
+        action = rest.split(":", 1)[0]
+        flow = self.flows.get(flow_key)
+        if flow is None or not action:
+            self._stale(ctx)
+        elif not self._allowed(flow, ctx.person):
+            self._refuse(ctx)
+        elif action == "start":
+            await self._start(ctx, flow, session)
+        elif action in flow.stateless:
+            await self._run(ctx, flow, flow.stateless[action], session)
+        elif session is not None and session.flow == flow.key and self._offered(session, ctx):
+            await self._continue(ctx, session)
+        else:
+            self._stale(ctx)
+
+    @staticmethod
+    def _offered(session: Session, ctx: Context) -> bool:
+        return any(data == ctx.msg.choice for data, _ in session.draft.get("_choices", ()))
+
+    async def _continue(self, ctx: Context, session: Session) -> None:
+        flow = self.flows.get(session.flow)
+        step = flow.steps.get(session.step) if flow else None
+        if flow is None or step is None:
+            log.warning("dropping a session in unknown state %s/%s", session.flow, session.step)
+            await self.store.sessions.delete(session.key)
+            await self._outside_flow(ctx)
+        elif not self._allowed(flow, ctx.person):
+            await self.store.sessions.delete(session.key)
+            self._refuse(ctx)
+        else:
+            ctx.draft = dict(session.draft)
+            await self._run(ctx, flow, step, session)
+
+    async def _start(self, ctx: Context, flow: Flow, session: Session | None) -> None:
+        if flow.needs_registration and not ctx.person.registered:
+            flow = self.flows[ONBOARDING]
+        ctx.draft = {}
+        await self._run(ctx, flow, flow.start, session)
+
+    async def _run(self, ctx: Context, flow: Flow, step, session: Session | None) -> None:
+        """Run one step and store where the conversation now stands, before anyone is told."""
+        next_state = await step(ctx)
+        key = ctx.msg.key
+        if next_state is None:
+            if session is not None or ctx.draft:
+                await self.store.sessions.delete(key)
+        else:
+            offered = next((r.choices for r in reversed(ctx.replies) if r.choices), ())
+            ctx.draft["_choices"] = [(c.id, c.label) for c in offered]
+            expires = ctx.now + timedelta(minutes=self.commune.session_minutes)
+            await self.store.sessions.save(Session(key, flow.key, next_state, ctx.draft), expires)
+        if ctx.switch_to:
+            target, ctx.switch_to = self.flows.get(ctx.switch_to), None
+            if target is not None and self._allowed(target, ctx.person):
+                await self._start(ctx, target, None)
+            else:
+                ctx.show_menu = True
+
+    async def _outside_flow(self, ctx: Context) -> None:
+        """Answer a message that belongs to no flow: a menu label typed, else a hint."""
+        if ctx.msg.kind is Kind.TEXT:
+            entries = self._menu_flows(ctx.person.role)
+            index = match_choice(ctx.msg.text, [ctx.t(f.menu) for f in entries])
+            if index is not None:
+                await self._start(ctx, entries[index], None)
+                return
+        ctx.say("error.outside_flow" if ctx.msg.kind is Kind.TEXT else "error.unsupported")
+        ctx.show_menu = True
+
+    def _menu_flows(self, role: Role) -> list[Flow]:
+        flows = [f for f in self.flows.values() if f.menu and role in f.roles]
+        return sorted(flows, key=lambda f: f.menu_order)
+
+    def menu(self, ctx: Context) -> Reply:
+        """Return the main menu for the person's role."""
+        choices = tuple(
+            make_choice(f"{f.key}:start", ctx.t(f.menu)) for f in self._menu_flows(ctx.person.role)
+        )
+        return Reply(ctx.t("menu.title"), choices=choices)
+
+    def _finish(self, ctx: Context) -> list[Reply]:
+        if ctx.show_menu and ctx.person.registered:
+            ctx.replies.append(self.menu(ctx))
+        return ctx.replies
+
+    @staticmethod
+    def _allowed(flow: Flow, person: Person) -> bool:
+        return person.role in flow.roles
+
+    @staticmethod
+    def _refuse(ctx: Context) -> None:
+        log.warning("refused a %s action by role %s", ctx.msg.kind, ctx.person.role)
+        ctx.say("error.not_allowed")
+        ctx.show_menu = ctx.person.registered
+
+    @staticmethod
+    def _stale(ctx: Context) -> None:
+        ctx.say("error.stale_button")
+        ctx.show_menu = ctx.person.registered

@@ -1,0 +1,181 @@
+"""The SQLite database: connection settings, transactions, migrations and backups."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class StorageError(Exception):
+    """A database problem an operator must act on (too new, unreadable, full)."""
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC, to the second."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def to_db_time(moment: datetime) -> str:
+    """Format an aware datetime the way every table stores time: UTC ISO 8601."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def from_db_time(text: str | None) -> datetime | None:
+    """Parse a stored timestamp back into an aware UTC datetime."""
+    return datetime.fromisoformat(text) if text else None
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """List the bundled migrations as (version, name, sql), in order."""
+    found = []
+    for entry in resources.files("storage.migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class Database:
+    """One SQLite file opened with WAL, foreign keys, a busy timeout and full sync.
+
+    A single connection is shared; writes go through `transaction()`, which serialises
+    them with a lock so that two coroutines never interleave statements in one transaction.
+    """
+
+    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 5000) -> None:
+        self.path = Path(path)
+        self._busy_timeout_ms = busy_timeout_ms
+        self._conn: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
+
+    async def connect(self) -> None:
+        """Open the file (creating its folder) and apply the connection settings."""
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._conn = await aiosqlite.connect(self.path, isolation_level=None)
+        except Exception as exc:  # sqlite3 raises several types for an unusable path
+            raise StorageError(f"{self.path}: cannot open the database ({exc})") from exc
+        self._conn.row_factory = aiosqlite.Row
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA foreign_keys=ON",
+            f"PRAGMA busy_timeout={self._busy_timeout_ms}",
+            "PRAGMA synchronous=FULL",
+        ):
+            await self._conn.execute(pragma)
+
+    async def close(self) -> None:
+        """Close the connection if it is open."""
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    async def __aenter__(self) -> Database:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise StorageError("the database is not connected")
+        return self._conn
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run the block in one IMMEDIATE transaction; commit on success, roll back on error."""
+        async with self._write_lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            await self.conn.execute("COMMIT")
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        """Return the first row of a query, or None."""
+        async with self.conn.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        """Return every row of a query."""
+        async with self.conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Return the first column of the first row, or None."""
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    async def schema_version(self) -> int:
+        """Return the applied schema version (0 for a new file)."""
+        await self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TEXT)"
+        )
+        return await self.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version") or 0
+
+    async def migrate(self, available: Iterable[tuple[int, str, str]] | None = None) -> int:
+        """Apply pending migrations, each in its own transaction; return the new version."""
+        steps = list(migrations() if available is None else available)
+        newest = steps[-1][0] if steps else 0
+        async with self._write_lock:
+            current = await self.schema_version()
+            if current > newest:
+                raise StorageError(
+                    f"{self.path}: database schema version {current} is newer than this "
+                    f"Loa Xã ({newest}); install the newer Loa Xã or restore a backup"
+                )
+            for version, name, sql in steps:
+                if version <= current:
+                    continue
+                log.info("applying migration %s", name)
+                stamp = to_db_time(utcnow())
+                script = (
+                    f"BEGIN IMMEDIATE;\n{sql}\n;INSERT INTO schema_version VALUES "
+                    f"({version}, '{stamp}');\nCOMMIT;"
+                )
+                try:
+                    await self.conn.executescript(script)
+                except Exception as exc:
+                    if self.conn.in_transaction:
+                        await self.conn.execute("ROLLBACK")
+                    raise StorageError(f"migration {name} failed: {exc}") from exc
+                current = version
+        return current
+
+    async def backup(self, target: str | Path) -> Path:
+        """Copy the live database to `target` with SQLite's online backup API."""
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            raise StorageError(f"{target}: already exists; choose a new file name")
+        async with aiosqlite.connect(target) as dest:
+            await self.conn.backup(dest)
+        return target
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Tell whether a storage error will likely pass (database locked or busy, disk full)."""
+    import sqlite3
+
+    if not isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError):
+        return False
+    text = str(exc).lower()
+    return any(word in text for word in ("locked", "busy", "full", "disk i/o"))

@@ -1,0 +1,177 @@
+"""The `loaxa` command line, run for real in a subprocess against a database in tmp_path."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from storage import Storage
+from storage.models import Role
+
+ROOT = Path(__file__).resolve().parent.parent
+ADD_A = ["staff", "add", "--channel", "telegram", "--id", "42", "--role", "official"]
+NAME_A = "Nguyễn Văn A"
+
+
+@pytest.fixture
+def loaxa(tmp_path):
+    """Run `python -m bot ARGS` in tmp_path with only the LOAXA_* variables given."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("LOAXA_")}
+    base |= {"PYTHONPATH": str(ROOT), "PYTHONUTF8": "1", "LOAXA_DB": str(tmp_path / "loaxa.db")}
+
+    def run(*args: str, **env: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            cwd=tmp_path,
+            env=base | env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=30,
+        )
+
+    return run
+
+
+def seed(path: Path, *staff: tuple[str, str]) -> None:
+    """Create and migrate the database in-process, with (id, name) officials on Telegram."""
+
+    async def work() -> None:
+        store = await Storage.open(path)
+        try:
+            for user_id, name in staff:
+                await store.staff.upsert("telegram", user_id, name, Role.OFFICIAL)
+        finally:
+            await store.close()
+
+    asyncio.run(work())
+
+
+def one_line(stderr: str) -> str:
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+def test_staff_add_on_a_fresh_database(loaxa, tmp_path):
+    done = loaxa(*ADD_A, "--name", NAME_A)
+    assert done.returncode == 0, done.stderr
+    assert NAME_A in done.stdout
+    with sqlite3.connect(tmp_path / "loaxa.db") as conn:
+        rows = conn.execute("SELECT channel, user_id, name, role, source FROM staff").fetchall()
+    assert rows == [("telegram", "42", NAME_A, "official", "cli")]
+
+
+def test_staff_list_shows_added_staff(loaxa, tmp_path):
+    seed(tmp_path / "loaxa.db", ("42", NAME_A))
+    done = loaxa("staff", "list")
+    assert done.returncode == 0, done.stderr
+    assert "telegram\t42\tofficial\tNguyễn Văn A\t(cli)" in done.stdout
+
+
+def test_staff_list_on_an_empty_database_says_how_to_add(loaxa):
+    done = loaxa("staff", "list")
+    assert done.returncode == 0, done.stderr
+    assert "loaxa staff add" in done.stdout
+
+
+def test_staff_remove_then_remove_again_fails(loaxa, tmp_path):
+    seed(tmp_path / "loaxa.db", ("42", NAME_A), ("43", "Trần Thị B"))
+    removed = loaxa("staff", "remove", "--id", "42")
+    assert removed.returncode == 0, removed.stderr
+    assert "removed telegram id 42" in removed.stdout
+    with sqlite3.connect(tmp_path / "loaxa.db") as conn:
+        assert conn.execute("SELECT user_id FROM staff").fetchall() == [("43",)]
+    again = loaxa("staff", "remove", "--id", "42")
+    assert again.returncode == 1
+    assert "no staff member" in one_line(again.stderr)
+
+
+def test_staff_add_refuses_a_blank_id(loaxa, tmp_path):
+    seed(tmp_path / "loaxa.db")
+    done = loaxa("staff", "add", "--id", "  ", "--role", "official", "--name", NAME_A)
+    assert done.returncode == 2
+    assert "--id" in one_line(done.stderr)
+
+
+def test_staff_add_refuses_a_hamlet_not_in_the_commune_file(loaxa, tmp_path):
+    seed(tmp_path / "loaxa.db")
+    done = loaxa(*ADD_A, "--name", NAME_A, "--hamlet", "Xóm 99")
+    assert done.returncode == 2
+    assert "Xóm 99" in one_line(done.stderr)
+
+
+def test_invalid_role_is_refused_by_argparse(loaxa):
+    done = loaxa("staff", "add", "--id", "42", "--role", "mayor", "--name", NAME_A)
+    assert done.returncode == 2
+    assert "invalid choice" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_db_migrate_prints_the_schema_version(loaxa):
+    done = loaxa("db", "migrate")
+    assert done.returncode == 0, done.stderr
+    assert "schema version 1" in done.stdout
+
+
+def test_db_backup_writes_a_usable_copy(loaxa, tmp_path):
+    seed(tmp_path / "loaxa.db", ("42", NAME_A))
+    done = loaxa("db", "backup", "backups/copy.db")
+    assert done.returncode == 0, done.stderr
+    copy = tmp_path / "backups" / "copy.db"
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT name FROM staff").fetchall() == [(NAME_A,)]
+
+
+def test_db_backup_refuses_to_overwrite(loaxa, tmp_path):
+    seed(tmp_path / "loaxa.db")
+    (tmp_path / "copy.db").write_bytes(b"keep me")
+    done = loaxa("db", "backup", "copy.db")
+    assert done.returncode == 2
+    assert "already exists" in one_line(done.stderr)
+    assert (tmp_path / "copy.db").read_bytes() == b"keep me"
+
+
+def test_broken_commune_file_exits_2_with_one_line_naming_it(loaxa, tmp_path):
+    broken = tmp_path / "xa.toml"
+    broken.write_text('[commune]\nname = "Thanh Định\n', encoding="utf-8")
+    done = loaxa("staff", "list", LOAXA_CONFIG=str(broken))
+    assert done.returncode == 2
+    line = one_line(done.stderr)
+    assert line.startswith("loaxa: ")
+    assert str(broken) in line
+
+
+def test_database_newer_than_the_code_exits_2_with_one_line(loaxa, tmp_path):
+    with sqlite3.connect(tmp_path / "loaxa.db") as conn:
+        conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at TEXT)")
+        conn.execute("INSERT INTO schema_version VALUES (999, 'later')")
+    done = loaxa("db", "migrate")
+    assert done.returncode == 2
+    assert "newer" in one_line(done.stderr)
+
+
+def test_run_without_a_token_exits_2_with_one_clear_line(loaxa):
+    done = loaxa("run")
+    assert done.returncode == 2
+    assert "LOAXA_TELEGRAM_TOKEN" in one_line(done.stderr)
+
+
+def test_bad_port_exits_2_naming_the_variable(loaxa):
+    done = loaxa("staff", "list", LOAXA_HTTP_PORT="abc")
+    assert done.returncode == 2
+    assert "LOAXA_HTTP_PORT" in one_line(done.stderr)
+
+
+def test_unknown_log_level_exits_2_naming_the_variable(loaxa):
+    done = loaxa("staff", "list", LOAXA_LOG_LEVEL="loud")
+    assert done.returncode == 2
+    assert "LOAXA_LOG_LEVEL" in one_line(done.stderr)
