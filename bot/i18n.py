@@ -1,4 +1,8 @@
-"""Locale catalogs: every sentence a person reads, per language, in bot/locales/*.toml."""
+"""Locale catalogs: every sentence a person reads, in bot/locales/<language>/*.toml.
+
+Each language is a folder; each flow may keep its sentences in a file of its own there
+(core.toml, feedback.toml, ...). A key must not be defined in two files of one language.
+"""
 
 from __future__ import annotations
 
@@ -29,18 +33,24 @@ def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
 @cache
 def catalog(language: str) -> dict[str, str]:
     """Return the flat catalog of one language ({} when there is none)."""
-    entry = resources.files("bot").joinpath("locales", f"{language}.toml")
-    if not entry.is_file():
+    folder = resources.files("bot").joinpath("locales", language)
+    if not folder.is_dir():
         return {}
-    return _flatten(tomllib.loads(entry.read_text(encoding="utf-8")))
+    merged: dict[str, str] = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            flat = _flatten(tomllib.loads(entry.read_text(encoding="utf-8")))
+            clash = merged.keys() & flat.keys()
+            if clash:
+                raise ValueError(f"locales/{language}/{entry.name} redefines {sorted(clash)}")
+            merged.update(flat)
+    return merged
 
 
 def languages() -> list[str]:
     """List the languages that have a catalog."""
     folder = resources.files("bot").joinpath("locales")
-    return sorted(
-        p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")
-    )
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("_"))
 
 
 def placeholders(template: str) -> set[str]:
