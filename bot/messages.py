@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from storage.models import SessionKey
 
@@ -85,3 +87,35 @@ class Reply:
     media: Media | None = None
     columns: int = 1
     extra: dict = field(default_factory=dict, compare=False)
+
+
+def reply_to_dict(reply: Reply) -> dict[str, Any]:
+    """Turn a Reply into JSON-ready data (for the outbox)."""
+    data: dict[str, Any] = {"text": reply.text}
+    if reply.title:
+        data["title"] = reply.title
+    if reply.choices:
+        data["choices"] = [[c.id, c.label] for c in reply.choices]
+    if reply.columns != 1:
+        data["columns"] = reply.columns
+    if reply.media is not None:
+        data["media"] = {
+            "kind": reply.media.kind,
+            "filename": reply.media.filename,
+            "data": base64.b64encode(reply.media.data).decode("ascii"),
+        }
+    return data
+
+
+def reply_from_dict(data: dict[str, Any]) -> Reply:
+    """Rebuild a Reply from `reply_to_dict` data."""
+    media = data.get("media")
+    return Reply(
+        text=data["text"],
+        title=data.get("title", ""),
+        choices=tuple(Choice(i, label) for i, label in data.get("choices", ())),
+        columns=data.get("columns", 1),
+        media=Media(media["kind"], media["filename"], base64.b64decode(media["data"]))
+        if media
+        else None,
+    )

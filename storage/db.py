@@ -60,6 +60,7 @@ class Database:
         self._busy_timeout_ms = busy_timeout_ms
         self._conn: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
+        self._owner: asyncio.Task | None = None  # the task inside transaction(), if any
 
     async def connect(self) -> None:
         """Open the file (creating its folder) and apply the connection settings."""
@@ -99,15 +100,27 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run the block in one IMMEDIATE transaction; commit on success, roll back on error."""
+        """Run the block in one IMMEDIATE transaction; commit on success, roll back on error.
+
+        A transaction opened inside another one by the same task joins it, so several
+        repository calls can be committed together:
+        `async with db.transaction(): await a.create(...); await outbox.enqueue(...)`.
+        """
+        if self._owner is not None and self._owner is asyncio.current_task():
+            yield self.conn
+            return
         async with self._write_lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+            self._owner = asyncio.current_task()
             try:
-                yield self.conn
-            except BaseException:
-                await self.conn.execute("ROLLBACK")
-                raise
-            await self.conn.execute("COMMIT")
+                await self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.conn
+                except BaseException:
+                    await self.conn.execute("ROLLBACK")
+                    raise
+                await self.conn.execute("COMMIT")
+            finally:
+                self._owner = None
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         """Return the first row of a query, or None."""

@@ -20,7 +20,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import MessageEntityType, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -31,6 +31,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.channels.base import RateLimited, Rejected, Transient, Unreachable
 from bot.config import Settings
 from bot.messages import Inbound, Kind, Location, Photo, Reply
 from bot.text import clean, split_text
@@ -146,6 +147,21 @@ class TelegramChannel:
                 )
             except (BadRequest, Forbidden, ValueError) as exc:
                 log.warning("no command menu for staff chat %s: %s", chat_id, exc)
+
+    async def push(self, chat_id: str, reply: Reply) -> None:
+        """Send a reply for the delivery engine, translating errors into SendError kinds."""
+        try:
+            await self.send(chat_id, reply)
+        except RetryAfter as exc:
+            raise RateLimited(_seconds(exc.retry_after), str(exc)) from exc
+        except Forbidden as exc:
+            raise Unreachable(str(exc)) from exc
+        except BadRequest as exc:
+            if "chat not found" in str(exc).lower():
+                raise Unreachable(str(exc)) from exc
+            raise Rejected(str(exc)) from exc
+        except (NetworkError, TelegramError) as exc:  # timeouts and 5xx are NetworkError
+            raise Transient(str(exc)) from exc
 
     async def send(self, chat_id: str, reply: Reply) -> None:
         """Send one Reply to a chat: escaped text in pieces, buttons on the last piece."""
@@ -295,6 +311,10 @@ def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     buttons = [InlineKeyboardButton(c.label[:64], callback_data=c.id) for c in reply.choices]
     width = max(1, reply.columns)
     return InlineKeyboardMarkup([buttons[i : i + width] for i in range(0, len(buttons), width)])
+
+
+def _seconds(value) -> float:
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
 
 
 def _commands(pairs: Sequence[tuple[str, str]]) -> list[BotCommand]:
