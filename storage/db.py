@@ -150,13 +150,14 @@ class Database:
         newest = steps[-1][0] if steps else 0
         async with self._write_lock:
             current = await self.schema_version()
+            applied = {row[0] for row in await self.fetchall("SELECT version FROM schema_version")}
             if current > newest:
                 raise StorageError(
                     f"{self.path}: database schema version {current} is newer than this "
                     f"Loa Xã ({newest}); install the newer Loa Xã or restore a backup"
                 )
             for version, name, sql in steps:
-                if version <= current:
+                if version in applied:
                     continue
                 log.info("applying migration %s", name)
                 stamp = to_db_time(utcnow())
@@ -170,7 +171,7 @@ class Database:
                     if self.conn.in_transaction:
                         await self.conn.execute("ROLLBACK")
                     raise StorageError(f"migration {name} failed: {exc}") from exc
-                current = version
+                current = max(current, version)
         return current
 
     async def backup(self, target: str | Path) -> Path:
