@@ -10,6 +10,9 @@ from contextlib import suppress
 from aiohttp import web
 
 from bot.config import Commune, ConfigError, Settings
+from bot.delivery import Delivery
+from bot.jobs import build_jobs
+from bot.scheduler import Scheduler
 from bot.i18n import translator
 from bot.router import Router
 from storage import Storage
@@ -46,32 +49,51 @@ async def sync_staff(store: Storage, commune: Commune) -> None:
 class LoaXa:
     """The running bot: every configured channel over one store and one router."""
 
-    def __init__(self, settings: Settings, commune: Commune, *, poll_timeout: int = 10) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        commune: Commune,
+        *,
+        poll_timeout: int = 10,
+        run_jobs: bool = True,
+    ) -> None:
         self.settings = settings
+        self.run_jobs = run_jobs  # False: jobs only run when asked (tests, the demo's buttons)
         self.commune = commune
         self.poll_timeout = poll_timeout
         self.store: Storage | None = None
         self.router: Router | None = None
         self.channels: list = []
         self._web_runner: web.AppRunner | None = None
+        self.delivery: Delivery | None = None
+        self.scheduler: Scheduler | None = None
 
     async def start(self) -> None:
         """Open storage, build the channels and start receiving."""
         settings = self.settings
-        if settings.telegram_token is None:
+        if settings.telegram_token is None and settings.zalo_token is None:
             raise ConfigError(
-                "environment/.env: LOAXA_TELEGRAM_TOKEN: no channel is configured; set a bot token"
+                "environment/.env: LOAXA_TELEGRAM_TOKEN, LOAXA_ZALO_TOKEN: no channel is"
+                " configured; set a Telegram or a Zalo bot token (or both)"
             )
         self.store = await Storage.open(settings.db)
         await sync_staff(self.store, self.commune)
-        self.router = Router(self.store, self.commune)
+        self.router = Router(self.store, self.commune, flood_limit=settings.flood_limit)
         web_app = web.Application(client_max_size=MAX_BODY) if self._needs_web() else None
-        await self._start_telegram(web_app)
+        if settings.telegram_token is not None:
+            await self._start_telegram(web_app)
+        if settings.zalo_token is not None:
+            await self._start_zalo(web_app)
+        self.delivery = Delivery.from_settings(self.store, self.channels, settings)
+        await self.delivery.start()
+        self.scheduler = Scheduler(self.store, self.commune.zone, build_jobs(self.store, self.commune))
+        if self.run_jobs:
+            await self.scheduler.start()
         if web_app is not None:
             await self._start_web(web_app)
 
     def _needs_web(self) -> bool:
-        return bool(self.settings.telegram_webhook_url)
+        return bool(self.settings.telegram_webhook_url or self.settings.zalo_webhook_url)
 
     async def _start_telegram(self, web_app: web.Application | None) -> None:
         from bot.channels.telegram import TelegramChannel
@@ -86,6 +108,20 @@ class LoaXa:
         await channel.start(web_app)
         self.channels.append(channel)
         await self.refresh_command_menus()
+
+    async def _start_zalo(self, web_app: web.Application | None) -> None:
+        from bot.channels.zalo import ZaloChannel
+        from storage.inbox_queue import InboxQueue
+
+        channel = ZaloChannel(
+            self.settings,
+            self.router.handle,
+            InboxQueue(self.store.db),
+            language=self.commune.language,
+            poll_timeout=self.poll_timeout,
+        )
+        await channel.start(web_app)
+        self.channels.append(channel)
 
     async def refresh_command_menus(self) -> None:
         """Give residents and each Telegram staff member the command menu of their role."""
@@ -113,7 +149,13 @@ class LoaXa:
         log.info("HTTP server on %s:%s", self.settings.http_host, self.settings.http_port)
 
     async def stop(self) -> None:
-        """Stop receiving, finish what is in hand, close storage."""
+        """Stop pushing and receiving, finish what is in hand, close storage."""
+        if self.scheduler is not None:
+            await self.scheduler.stop()
+            self.scheduler = None
+        if self.delivery is not None:
+            await self.delivery.stop()
+            self.delivery = None
         for channel in reversed(self.channels):
             try:
                 await channel.stop()

@@ -20,7 +20,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="loaxa", description="Loa Xã: the commune's chatbot.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="run the bot on every configured channel")
-    demo = sub.add_parser("demo", help="chat with the bot in this terminal; no token needed")
+    demo = sub.add_parser(
+        "demo", help="the bot on a built-in Telegram emulator, in a web page; no token needed"
+    )
+    demo.add_argument("--port", type=int, default=8765, help="web page port on 127.0.0.1")
+    demo.add_argument("--no-browser", action="store_true", help="only print the page's URL")
+    demo.add_argument("--terminal", action="store_true", help="chat in this terminal instead")
     demo.add_argument("--script", action="store_true", help="play a short scripted tour and exit")
     demo.add_argument("--db", help="keep the demo database in this file (default: temporary)")
 
@@ -37,6 +42,33 @@ def _parser() -> argparse.ArgumentParser:
     remove = staff.add_parser("remove", help="remove a staff member")
     remove.add_argument("--channel", choices=("telegram", "zalo"), default="telegram")
     remove.add_argument("--id", required=True)
+
+    from bot import export as xlsx
+
+    xlsx.add_arguments(
+        sub.add_parser("export", help="export data to files").add_subparsers(
+            dest="what", required=True
+        )
+    )
+
+    qr = sub.add_parser("qr", help="make a printable QR code that opens the rating for a desk")
+    qr.add_argument("--desk", required=True, help="a desk id from the commune file")
+    qr.add_argument("--out", required=True, help="the PNG file to write")
+    qr.add_argument("--bot", help="the bot's Telegram username (else LOAXA_TELEGRAM_BOT_USERNAME)")
+
+    from content import cli as content_cli
+
+    content_cli.add_arguments(sub.add_parser("content", help="check or list the outreach library"))
+
+    from bot.digest import cli as digest_cli
+    from bot.report import cli as report_cli
+
+    digest_cli.add_arguments(sub)
+    report_cli.add_arguments(sub)
+
+    from bot import broadcasts_cli
+
+    broadcasts_cli.add_arguments(sub)
 
     db = sub.add_parser("db", help="database maintenance").add_subparsers(
         dest="action", required=True
@@ -99,14 +131,47 @@ async def _db(store: Storage, args) -> int:
     return 0
 
 
+def _qr(args, settings, commune) -> int:
+    from pathlib import Path
+
+    from bot.i18n import translator
+    from bot.qr import desk_poster, rating_link
+
+    desk = commune.desk(args.desk)
+    if desk is None:
+        known = ", ".join(d.id for d in commune.desks) or "none"
+        raise ConfigError(f"qr: --desk {args.desk!r} is not in the commune file (desks: {known})")
+    username = args.bot or settings.telegram_bot_username
+    if not username:
+        raise ConfigError("qr: give --bot USERNAME or set LOAXA_TELEGRAM_BOT_USERNAME")
+    t = translator(commune.language)
+    link = rating_link(username, desk.id)
+    title = t("qr.title", desk=desk.name)
+    out = desk_poster(link, title, t("qr.caption", commune=commune.display_name), Path(args.out))
+    print(f"wrote {out} for {link}")
+    return 0
+
+
 def _dispatch(args, settings, commune) -> int:
     if args.command == "run":
         asyncio.run(run_forever(settings, commune))
         return 0
     if args.command == "demo":
-        from bot.demo import run_demo
+        if args.terminal or args.script:
+            from bot.demo import run_demo
 
-        return asyncio.run(run_demo(commune, script=args.script, db_path=args.db))
+            return asyncio.run(run_demo(commune, script=args.script, db_path=args.db))
+        from bot.webdemo.server import serve
+
+        return asyncio.run(
+            serve(commune, port=args.port, open_browser=not args.no_browser, db_path=args.db)
+        )
+    if args.command == "qr":
+        return _qr(args, settings, commune)
+    if args.command == "content":
+        from content import cli as content_cli
+
+        return content_cli.run(args)
     if args.command == "staff":
         if args.action == "add":
             _check_staff_args(args, commune)
@@ -116,6 +181,21 @@ def _dispatch(args, settings, commune) -> int:
             "remove": lambda store: _staff_remove(store, args),
         }
         return asyncio.run(_with_store(settings, actions[args.action]))
+    if args.command in ("digest", "report"):
+        from bot.digest import cli as digest_cli
+        from bot.report import cli as report_cli
+
+        tool = digest_cli if args.command == "digest" else report_cli
+        return asyncio.run(_with_store(settings, lambda store: tool.run_cli(store, commune, args)))
+    if args.command == "broadcasts":
+        from bot import broadcasts_cli
+
+        work = broadcasts_cli.run_cli
+        return asyncio.run(_with_store(settings, lambda store: work(store, commune, args)))
+    if args.command == "export":
+        from bot import export as xlsx
+
+        return asyncio.run(_with_store(settings, lambda store: xlsx.run_cli(store, commune, args)))
     return asyncio.run(_with_store(settings, lambda store: _db(store, args)))
 
 

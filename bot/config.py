@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import tomllib
-from datetime import time
+from datetime import date, time
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -52,6 +52,19 @@ class Settings(BaseSettings):
     config: Path | None = None
     log_level: str = "INFO"
     concurrent_updates: int = Field(default=16, ge=1, le=256)
+    flood_limit: int = Field(default=20, ge=3, le=10_000)  # messages per person per 10 s
+    telegram_bot_username: str | None = None  # for QR deep links (t.me/<username>)
+    # Pushes (bot/delivery.py). Telegram's free tier: ~30 messages/s overall, ~1/s per chat;
+    # 0 = no limit. Paid broadcast (allow_paid_broadcast) lifts the overall cap to 1000/s.
+    telegram_rate_per_second: float = Field(default=30.0, ge=0)
+    telegram_per_chat_per_second: float = Field(default=1.0, ge=0)
+    telegram_paid_broadcast: bool = False
+    # Zalo publishes no send limits for the Bot Platform: stay well under anything plausible.
+    zalo_rate_per_second: float = Field(default=5.0, ge=0)
+    zalo_per_chat_per_second: float = Field(default=0.5, ge=0)
+    delivery_in_flight: int = Field(default=16, ge=1, le=64)
+    delivery_max_attempts: int = Field(default=8, ge=1, le=100)
+    delivery_retry_seconds: float = Field(default=2.0, gt=0, le=3600)
 
     @field_validator("log_level")
     @classmethod
@@ -71,10 +84,20 @@ class Settings(BaseSettings):
                 raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
+    @field_validator("zalo_webhook_secret")
+    @classmethod
+    def _zalo_secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # Zalo's setWebhook takes a secret_token of 8-256 characters.
+        if value is not None and not 8 <= len(value.get_secret_value()) <= 256:
+            raise ValueError("must be 8-256 characters")
+        return value
+
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:
         if self.telegram_webhook_url and not self.telegram_webhook_secret:
             raise ValueError("LOAXA_TELEGRAM_WEBHOOK_URL needs LOAXA_TELEGRAM_WEBHOOK_SECRET")
+        if self.zalo_webhook_url and not self.zalo_webhook_secret:
+            raise ValueError("LOAXA_ZALO_WEBHOOK_URL needs LOAXA_ZALO_WEBHOOK_SECRET")
         return self
 
 
@@ -85,6 +108,14 @@ class Category(BaseModel):
     id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,24}$")]
     name: Name
     deadline_days: int = Field(ge=1, le=90)
+    # Telegram user ids of the officials who handle this category; empty = every official.
+    staff: list[str] = []
+    papi_dimension: int | None = Field(default=None, ge=1, le=8)
+
+    @field_validator("staff", mode="before")
+    @classmethod
+    def _ids_as_text(cls, value: object) -> object:
+        return [str(v) for v in value] if isinstance(value, list) else value
 
 
 class StaffEntry(BaseModel):
@@ -110,6 +141,72 @@ class StaffEntry(BaseModel):
         return value
 
 
+class Service(BaseModel):
+    """A public service residents can rate (SIPAS), e.g. birth registration."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,24}$")]
+    name: Name
+
+
+class Desk(BaseModel):
+    """A place where residents are served; its QR code opens the rating flow."""
+
+    model_config = ConfigDict(extra="forbid")
+    # Letters, digits and "-" only: it travels in a Telegram deep link (rate_<id>).
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,40}$")]
+    name: Name
+
+
+class FeedbackRules(BaseModel):
+    """Limits and timings for residents' feedback."""
+
+    model_config = ConfigDict(extra="forbid")
+    min_length: int = Field(default=10, ge=1, le=200)
+    max_length: int = Field(default=2000, ge=50, le=3500)
+    max_photos: int = Field(default=5, ge=0, le=10)
+    max_open_per_resident: int = Field(default=5, ge=1, le=100)
+    max_per_day: int = Field(default=3, ge=1, le=100)
+    reopen_days: int = Field(default=7, ge=1, le=90)
+    remind_days_before: int = Field(default=1, ge=0, le=10)
+    # Telegram chat id of the staff group that hears about every new item (optional).
+    staff_group_chat: str | None = None
+
+    @field_validator("staff_group_chat", mode="before")
+    @classmethod
+    def _chat_as_text(cls, value: object) -> object:
+        return str(value) if isinstance(value, int) else value
+
+
+class DigestRules(BaseModel):
+    """When the weekly digest goes out (commune time) and where, besides each leader's chat."""
+
+    model_config = ConfigDict(extra="forbid")
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    at: time = time(7, 30)
+    # Telegram chat id of the leadership group that also receives the digest (optional).
+    leadership_group_chat: str | None = None
+
+    @field_validator("leadership_group_chat", mode="before")
+    @classmethod
+    def _chat_as_text(cls, value: object) -> object:
+        return str(value) if isinstance(value, int) else value
+
+
+class ReportRules(BaseModel):
+    """What the period report takes from the commune file (`loaxa report`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    # Who signs; left as a placeholder when empty (never guessed).
+    chairman_name: Name | None = None
+    # Section III (Phương hướng): the commune's own paragraph(s); empty = the catalog's.
+    direction: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = ""
+    # "Nơi nhận" lines; empty = the catalog's default list.
+    recipients: list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=20
+    )
+
+
 class QuietHours(BaseModel):
     """Hours in which no scheduled push is sent (commune time)."""
 
@@ -132,6 +229,17 @@ class Commune(BaseModel):
     categories: list[Category] = Field(min_length=1, max_length=30)
     citizen_reception: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
     quiet_hours: QuietHours = QuietHours()
+    digest: DigestRules = DigestRules()
+    report: ReportRules = ReportRules()
+    feedback: FeedbackRules = FeedbackRules()
+    services: list[Service] = Field(default_factory=list, max_length=30)
+    desks: list[Desk] = Field(default_factory=list, max_length=20)
+    # Whether members of the supervision boards may read officials' internal notes.
+    supervisors_see_internal_notes: bool = False
+    # A hamlet's survey results are shown only from this many responses up (nobody singled out).
+    survey_min_cell: int = Field(default=5, ge=2, le=100)
+    extra_days_off: list[date] = []
+    extra_working_days: list[date] = []
     session_minutes: int = Field(default=24 * 60, ge=5, le=7 * 24 * 60)
     staff: list[StaffEntry] = []
 
@@ -165,6 +273,18 @@ class Commune(BaseModel):
     @property
     def display_name(self) -> str:
         return f"{self.kind} {self.name}"
+
+    def service(self, service_id: str) -> Service | None:
+        """Return the rated service with this id, or None."""
+        return next((s for s in self.services if s.id == service_id), None)
+
+    def desk(self, desk_id: str) -> Desk | None:
+        """Return the desk with this id, or None."""
+        return next((d for d in self.desks if d.id == desk_id), None)
+
+    def category(self, category_id: str) -> Category | None:
+        """Return the feedback category with this id, or None."""
+        return next((c for c in self.categories if c.id == category_id), None)
 
 
 def _describe(error: dict) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from storage.models import SessionKey
+if TYPE_CHECKING:
+    from storage.models import SessionKey
 
 
 class Kind(StrEnum):
@@ -20,15 +21,27 @@ class Kind(StrEnum):
     LOCATION = "location"
     CONTACT = "contact"
     EDITED = "edited"  # an edit of an earlier message: never re-processed
-    UNSUPPORTED = "unsupported"  # stickers, voice, documents where none is expected
+    DOCUMENT = "document"  # a file sent as a document (Telegram): PDF, scan, ...
+    UNSUPPORTED = "unsupported"  # stickers, voice, anything else
 
 
 @dataclass(frozen=True, slots=True)
 class Photo:
-    """A photo as the channel knows it: an id to download it by, or a URL (Zalo)."""
+    """A photo: the channel's id or URL for it, and its bytes (None if the download failed)."""
 
     ref: str
     size: int | None = None
+    data: bytes | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A file sent as a document: the channel's id, its name, its bytes (None if not fetched)."""
+
+    ref: str
+    filename: str
+    size: int | None = None
+    data: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +64,15 @@ class Inbound:
     args: str = ""  # after the command; deep-link payloads arrive here
     choice: str = ""  # button data: untrusted
     photos: tuple[Photo, ...] = ()
+    documents: tuple[Document, ...] = ()
     location: Location | None = None
     language: str | None = None
     private: bool = True
 
     @property
     def key(self) -> SessionKey:
+        from storage.models import SessionKey  # storage imports this module: import late
+
         return SessionKey(self.channel, self.chat_id, self.user_id)
 
 

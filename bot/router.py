@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -11,7 +13,7 @@ from datetime import datetime, timedelta
 from bot.config import Commune
 from bot.i18n import translator
 from bot.messages import Inbound, Kind, Reply
-from bot.text import match_choice
+from bot.text import fold, match_choice
 from handlers import FLOWS
 from handlers.base import Context, Flow, Person, make_choice
 from storage import Storage, is_transient
@@ -21,6 +23,10 @@ from storage.models import ResidentStatus, Role, Session, SessionKey
 log = logging.getLogger(__name__)
 
 ONBOARDING = "onb"
+FLOOD_WINDOW = 10.0  # seconds; Router(flood_limit=N) is how many messages per window
+MAX_WAITING = 4  # messages from one person queued behind their own lock
+STOP_COMMAND = "dung"
+STOP_WORDS = frozenset({"dung", "stop"})  # folded: "dừng", "Dừng!", "DUNG", "Stop", /dung, /stop
 
 
 class Router:
@@ -32,14 +38,18 @@ class Router:
         commune: Commune,
         flows: Iterable[Flow] = FLOWS,
         clock: Callable[[], datetime] = utcnow,
+        flood_limit: int = 20,
     ) -> None:
         self.store = store
         self.commune = commune
         self.clock = clock
+        self.flood_limit = flood_limit
         self.flows = {flow.key: flow for flow in flows}
         self.commands = {cmd: flow for flow in self.flows.values() for cmd in flow.commands}
         self._locks: dict[SessionKey, asyncio.Lock] = {}
         self._waiting: dict[SessionKey, int] = {}
+        self._recent: dict[SessionKey, deque[float]] = {}
+        self._warned: dict[SessionKey, float] = {}
 
     def commands_for(self, role: Role) -> list[str]:
         """List the commands a role may use, in menu order."""
@@ -49,6 +59,9 @@ class Router:
     async def handle(self, msg: Inbound) -> list[Reply]:
         """Handle one message under its conversation's lock; never raise to the channel."""
         key = msg.key
+        flooding = self._flooding(key)
+        if flooding is not None:
+            return [Reply(translator(None)("error.flood"))] if flooding else []
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
@@ -58,6 +71,29 @@ class Router:
             self._waiting[key] -= 1
             if not self._waiting[key]:
                 del self._waiting[key], self._locks[key]
+
+    def _flooding(self, key: SessionKey) -> bool | None:
+        """Return None to go on, True to warn once, False to drop silently.
+
+        Checked before the lock, so one person's flood never holds the slots that
+        everyone else's messages are handled in.
+        """
+        now = time.monotonic()
+        recent = self._recent.setdefault(key, deque())
+        while recent and now - recent[0] > FLOOD_WINDOW:
+            recent.popleft()
+        recent.append(now)
+        if len(self._recent) > 10_000:  # forget quiet people now and then
+            self._recent = {k: v for k, v in self._recent.items() if now - v[-1] <= FLOOD_WINDOW}
+            self._warned = {k: t for k, t in self._warned.items() if now - t <= FLOOD_WINDOW}
+        over = len(recent) > self.flood_limit or self._waiting.get(key, 0) >= MAX_WAITING
+        if not over:
+            return None
+        log.warning("flood from one %s user: dropping a message", key.channel)
+        if now - self._warned.get(key, -FLOOD_WINDOW) < FLOOD_WINDOW:
+            return False
+        self._warned[key] = now
+        return True
 
     async def _handle_safely(self, msg: Inbound) -> list[Reply]:
         try:
@@ -86,6 +122,9 @@ class Router:
             ctx.say("error.edited")
             return ctx.replies
         session = await self.store.sessions.get(msg.key, now)
+        if _asks_to_stop(msg) and STOP_COMMAND in self.commands:
+            await self._stop(ctx, session)
+            return self._finish(ctx)
         msg = ctx.msg = self._typed_choice(msg, session)
         if msg.kind is Kind.COMMAND:
             await self._on_command(ctx, session)
@@ -98,6 +137,13 @@ class Router:
         else:
             await self._outside_flow(ctx)
         return self._finish(ctx)
+
+    async def _stop(self, ctx: Context, session: Session | None) -> None:
+        """Stop pushes at any point; a flow in progress is kept (only /huy cancels it)."""
+        flow = self.commands[STOP_COMMAND]
+        await self._run(ctx, flow, flow.start, None)  # None: the session in progress stays
+        if session is not None:
+            ctx.say("outreach.stop_flow_kept")
 
     def _typed_choice(self, msg: Inbound, session: Session | None) -> Inbound:
         """Read a typed number or label as a press of one of the buttons last shown."""
@@ -173,6 +219,8 @@ class Router:
         if ctx.switch_to:
             target, ctx.switch_to = self.flows.get(ctx.switch_to), None
             if target is not None and self._allowed(target, ctx.person):
+                args, ctx.switch_args = ctx.switch_args, ""
+                ctx.msg = replace(ctx.msg, kind=Kind.COMMAND, command=target.key, args=args)
                 await self._start(ctx, target, None)
             else:
                 ctx.show_menu = True
@@ -218,3 +266,10 @@ class Router:
     def _stale(ctx: Context) -> None:
         ctx.say("error.stale_button")
         ctx.show_menu = ctx.person.registered
+
+
+def _asks_to_stop(msg: Inbound) -> bool:
+    """Tell whether a message asks to stop all pushes: /dung, /stop, or the word typed alone."""
+    if msg.kind is Kind.COMMAND:
+        return msg.command in STOP_WORDS
+    return msg.kind is Kind.TEXT and fold(msg.text) in STOP_WORDS

@@ -1,11 +1,42 @@
 """Conversation flows, one module each; FLOWS is what the router serves."""
 
-from handlers import basics, onboarding, privacy, stats
+from handlers import (
+    basics,
+    broadcast,
+    consult,
+    dialogue,
+    feedback,
+    inbox,
+    library,
+    onboarding,
+    privacy,
+    publications,
+    publications_browse,
+    rating,
+    reports,
+    stats,
+    subscriptions,
+    survey,
+    tracking,
+)
 
 FLOWS = (
     onboarding.FLOW,
     basics.MENU,
+    feedback.FLOW,
+    tracking.FLOW,
+    rating.FLOW,
+    survey.FLOW,
+    consult.FLOW,
+    dialogue.FLOW,
+    inbox.FLOW,
+    library.FLOW,
+    subscriptions.FLOW,
+    broadcast.FLOW,
     stats.FLOW,
+    reports.FLOW,
+    publications.FLOW,
+    publications_browse.FLOW,
     privacy.FLOW,
     basics.HELP,
     basics.CANCEL,

@@ -74,6 +74,7 @@ class Context:
     replies: list[Reply] = field(default_factory=list)
     show_menu: bool = False
     switch_to: str | None = None  # start this flow (role-checked) once the step is done
+    switch_args: str = ""  # ...as if its command had been typed with these arguments
     commands: tuple[str, ...] = ()  # the commands this person's role may use
 
     def say(self, key: str, *, choices: tuple[Choice, ...] = (), **values: Any) -> None:

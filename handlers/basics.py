@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.base import EVERYONE, Context, Flow
-from storage.models import ResidentStatus
+from handlers.subscriptions import stop_resident
 
 
 async def show_menu(ctx: Context) -> str | None:
@@ -23,7 +23,8 @@ async def show_help(ctx: Context) -> str | None:
 
 
 async def cancel(ctx: Context) -> str | None:
-    """Drops the conversation in progress (the router has already cleared it)."""
+    """Drops the conversation in progress and any photos of an unsent draft."""
+    await ctx.store.media.discard(ctx.msg.channel, ctx.msg.user_id)
     ctx.say("basics.cancelled")
     ctx.show_menu = True
     return None
@@ -35,7 +36,7 @@ async def stop_pushes(ctx: Context) -> str | None:
     if resident is None:
         ctx.say("basics.stop_nothing")
         return None
-    await ctx.store.residents.set_status(resident.id, ResidentStatus.STOPPED)
+    await stop_resident(ctx.store, resident)  # also cancels outreach already queued
     ctx.say("basics.stopped")
     return None
 

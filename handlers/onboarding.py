@@ -73,9 +73,15 @@ async def _welcome_back(ctx: Context, payload: str) -> str | None:
         await ctx.store.residents.set_status(resident.id, ResidentStatus.ACTIVE)
         ctx.say("onb.resumed")
     ctx.say("onb.welcome_back", name=resident.display_name or "")
-    ctx.switch_to = payload.split("_", 1)[0] if payload else None
-    ctx.show_menu = ctx.switch_to is None
+    _follow_deep_link(ctx, payload)
     return None
+
+
+def _follow_deep_link(ctx: Context, payload: str) -> None:
+    """Open the flow a deep link names ("rate_mot-cua" opens "rate"), else the menu."""
+    ctx.switch_to = payload.split("_", 1)[0] if payload else None
+    ctx.switch_args = payload
+    ctx.show_menu = ctx.switch_to is None
 
 
 async def consent(ctx: Context) -> str | None:
@@ -145,9 +151,7 @@ async def choose_subscriptions(ctx: Context) -> str | None:
     resident = await ctx.store.residents.get_by_identity(ctx.msg.channel, ctx.msg.user_id)
     await ctx.store.residents.set_subscriptions(resident.id, plan)
     ctx.say("onb.done" if plan else "onb.done_no_pushes")
-    payload = ctx.draft.pop("payload", "")
-    ctx.switch_to = payload.split("_", 1)[0] if payload else None
-    ctx.show_menu = ctx.switch_to is None
+    _follow_deep_link(ctx, ctx.draft.pop("payload", ""))
     return None
 
 

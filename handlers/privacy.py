@@ -39,8 +39,11 @@ async def confirm(ctx: Context) -> str | None:
         ctx.show_menu = True
         return None
     resident = ctx.person.resident
-    await ctx.store.sessions.delete_for_user(ctx.msg.channel, ctx.msg.user_id)
-    await ctx.store.residents.erase(resident.id)
+    async with ctx.store.db.transaction():
+        await ctx.store.sessions.delete_for_user(ctx.msg.channel, ctx.msg.user_id)
+        await ctx.store.media.discard(ctx.msg.channel, ctx.msg.user_id)
+        await ctx.store.feedback.unlink_resident(resident.id)
+        await ctx.store.residents.erase(resident.id)
     ctx.say("privacy.deleted")
     return None
 

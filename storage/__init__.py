@@ -4,10 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from storage.broadcasts import Broadcasts
+from storage.content import ContentRepo
 from storage.db import Database, StorageError, is_transient
+from storage.deliveries import ContentDeliveries
+from storage.dialogues import DialoguesRepo
+from storage.feedback import FeedbackRepo
+from storage.jobs import JobRuns
+from storage.media import MediaRepo
+from storage.outbox import Outbox
+from storage.participation import ParticipationRepo
+from storage.preferences import Preferences
+from storage.publications import PublicationsRepo
+from storage.ratings import RatingsRepo
+from storage.reports import ReportsRepo
 from storage.residents import Residents
 from storage.sessions import Sessions
 from storage.staff import StaffRepo
+from storage.surveys import SurveysRepo
 
 
 class Storage:
@@ -18,6 +32,20 @@ class Storage:
         self.residents = Residents(db)
         self.staff = StaffRepo(db)
         self.sessions = Sessions(db)
+        self.content = ContentRepo(db)
+        self.outbox = Outbox(db)
+        self.feedback = FeedbackRepo(db)
+        self.media = MediaRepo(db)
+        self.ratings = RatingsRepo(db)
+        self.surveys = SurveysRepo(db)
+        self.jobs = JobRuns(db)
+        self.participation = ParticipationRepo(db)
+        self.dialogues = DialoguesRepo(db)
+        self.publications = PublicationsRepo(db)
+        self.reports = ReportsRepo(db)
+        self.preferences = Preferences(db)
+        self.deliveries = ContentDeliveries(db)
+        self.broadcasts = Broadcasts(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Storage:

@@ -93,6 +93,25 @@ class Residents:
         )
         return {Topic(row["topic"]) for row in rows}
 
+    async def audience(
+        self, topic: Topic | None = None, hamlets: Iterable[str] | None = None
+    ) -> list[Resident]:
+        """Return active residents to push to: subscribed to `topic`, in `hamlets` if given."""
+        where, params = ["r.status = 'active'", "r.chat_id IS NOT NULL"], []
+        if topic is not None:
+            where.append("EXISTS (SELECT 1 FROM subscriptions s WHERE s.resident_id = r.id"
+                         " AND s.topic = ?)")  # fmt: skip
+            params.append(Topic(topic).value)
+        if hamlets is not None:
+            names = list(hamlets)
+            where.append(f"r.hamlet IN ({', '.join('?' for _ in names)})")
+            params += names
+        columns = ", ".join(f"r.{c.strip()}" for c in _COLUMNS.split(","))
+        rows = await self.db.fetchall(
+            f"SELECT {columns} FROM residents r WHERE {' AND '.join(where)} ORDER BY r.id", params
+        )
+        return [_to_resident(row) for row in rows]
+
     async def erase(self, resident_id: int) -> None:
         """Remove a resident's personal data, keeping an anonymous row for counts."""
         now = to_db_time(utcnow())

@@ -58,7 +58,7 @@ async def test_sticker_and_photo_outside_a_flow(world):
     lan = world.resident("Lan")
     await onboard(lan)
     answer = await lan.sends_sticker()
-    assert "chỉ hiểu chữ" in answer[0].text
+    assert "chỉ đọc được chữ" in answer[0].text
     answer = await lan.sends_photo(b"\xff\xd8\xff\xe0fakejpeg", caption="anh")
     plain(answer)
     assert answer
@@ -130,3 +130,18 @@ async def test_one_persons_failure_does_not_stop_the_others(world):
     await hoa.says("/start")
     await hoa.taps("Đồng ý")
     assert "xóm nào" in hoa.last_text()
+
+
+async def test_a_flood_from_one_person_is_cut_and_others_are_served(world):
+    world.flood_limit = 5
+    await world.restart()
+    spam, hoa = world.resident("Spam"), world.resident("Hoa")
+    for n in range(9):
+        await world.emu.send_text(spam.id, f"tin {n}")
+    await world.settle()
+    texts = [m.text for m in world.emu.messages(spam.id)]
+    assert texts.count("Bạn gửi nhanh quá. Bạn chờ một chút rồi gửi lại nhé.") == 1
+    greetings = len([t for t in texts if t.startswith("Xin chào")])
+    assert 1 <= greetings <= 5  # the rest were dropped unread, before taking any lock
+    answer = await hoa.says("/start")
+    assert answer[0].text.startswith("Xin chào")

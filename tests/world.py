@@ -60,6 +60,10 @@ class Person:
         await self.world.emu.send_photo(self.id, data, caption=caption)
         return await self._answers()
 
+    async def sends_document(self, data: bytes, name: str, mime: str | None = None) -> list:
+        await self.world.emu.send_document(self.id, data, name, mime)
+        return await self._answers()
+
     async def sends_sticker(self) -> list:
         await self.world.emu.send_sticker(self.id)
         return await self._answers()
@@ -95,6 +99,7 @@ class World:
         self.db_path = tmp_path / "loaxa.db"
         self.commune = commune
         self.bot: LoaXa | None = None
+        self.flood_limit = 1000  # tests type faster than people; test_flood sets it back
         self._sent_since_start = 0
 
     @property
@@ -104,6 +109,7 @@ class World:
             telegram_api_url=self.emu.base_url,
             telegram_file_url=self.emu.file_url,
             db=self.db_path,
+            flood_limit=self.flood_limit,
             _env_file=None,
         )
 
@@ -117,7 +123,7 @@ class World:
         return self.bot.channels[0]
 
     async def start(self) -> None:
-        self.bot = LoaXa(self.settings, self.commune, poll_timeout=1)
+        self.bot = LoaXa(self.settings, self.commune, poll_timeout=1, run_jobs=False)
         await self.bot.start()
         self._sent_since_start = self.emu.updates_sent if hasattr(self.emu, "updates_sent") else 0
         self._baseline = self._sent_since_start
@@ -136,6 +142,11 @@ class World:
         """Wait until the bot has handled every update sent since it started."""
         pending = self.emu.updates_sent - self._baseline
         await self.channel.wait_handled(pending, timeout=10)
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait until the outbox has nothing due left to send (delegates to the delivery)."""
+        assert self.bot is not None and self.bot.delivery is not None
+        await self.bot.delivery.drain(timeout)
 
     def resident(self, name: str) -> Person:
         user = self.emu.add_user(name)

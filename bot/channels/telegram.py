@@ -7,6 +7,7 @@ import hmac
 import html
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -33,7 +34,7 @@ from telegram.ext import (
 
 from bot.channels.base import RateLimited, Rejected, Transient, Unreachable
 from bot.config import Settings
-from bot.messages import Inbound, Kind, Location, Photo, Reply
+from bot.messages import Document, Inbound, Kind, Location, Photo, Reply
 from bot.text import clean, split_text
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 NAME = "telegram"
 TEXT_LIMIT = 4096  # characters after entity parsing (Bot API sendMessage)
 CAPTION_LIMIT = 1024
+PHOTO_LIMIT = 20 * 1024 * 1024  # the cloud Bot API serves downloads up to 20 MB
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
@@ -67,6 +69,7 @@ class TelegramChannel:
         self._webhook_url = settings.telegram_webhook_url
         secret = settings.telegram_webhook_secret
         self._secret = secret.get_secret_value() if secret else ""
+        self.paid_broadcast = settings.telegram_paid_broadcast  # pushes only, never replies
         builder = (
             ApplicationBuilder()
             .token(settings.telegram_token.get_secret_value())
@@ -151,7 +154,7 @@ class TelegramChannel:
     async def push(self, chat_id: str, reply: Reply) -> None:
         """Send a reply for the delivery engine, translating errors into SendError kinds."""
         try:
-            await self.send(chat_id, reply)
+            await self.send(chat_id, reply, paid_broadcast=self.paid_broadcast)
         except RetryAfter as exc:
             raise RateLimited(_seconds(exc.retry_after), str(exc)) from exc
         except Forbidden as exc:
@@ -163,11 +166,12 @@ class TelegramChannel:
         except (NetworkError, TelegramError) as exc:  # timeouts and 5xx are NetworkError
             raise Transient(str(exc)) from exc
 
-    async def send(self, chat_id: str, reply: Reply) -> None:
+    async def send(self, chat_id: str, reply: Reply, *, paid_broadcast: bool = False) -> None:
         """Send one Reply to a chat: escaped text in pieces, buttons on the last piece."""
         markup = _keyboard(reply)
+        paid = {"allow_paid_broadcast": True} if paid_broadcast else {}
         if reply.media is not None:
-            await self._send_media(chat_id, reply, markup)
+            await self._send_media(chat_id, reply, markup, paid)
             return
         room = TEXT_LIMIT - len(reply.title) - 1 if reply.title else TEXT_LIMIT
         pieces = split_text(reply.text, room) or ["…"]
@@ -180,14 +184,20 @@ class TelegramChannel:
                 text,
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup if number == len(pieces) else None,
+                **paid,
             )
 
-    async def _send_media(self, chat_id: str, reply: Reply, markup) -> None:
+    async def _send_media(self, chat_id: str, reply: Reply, markup, paid: dict) -> None:
         caption = html.escape(reply.text[:CAPTION_LIMIT], quote=False) or None
         media = reply.media
         if media.kind == "photo":
             await self.app.bot.send_photo(
-                chat_id, media.data, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup
+                chat_id,
+                media.data,
+                caption=caption,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                **paid,
             )
         else:
             await self.app.bot.send_document(
@@ -197,6 +207,7 @@ class TelegramChannel:
                 caption=caption,
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup,
+                **paid,
             )
 
     async def _dispatch(self, inbound: Inbound) -> None:
@@ -208,7 +219,24 @@ class TelegramChannel:
         message, user = update.effective_message, update.effective_user
         if message is None or user is None or user.is_bot:
             return
-        await self._dispatch(_inbound(message, **_kind_of(message)))
+        fields = _kind_of(message)
+        if fields["kind"] is Kind.PHOTO:
+            fields["photos"] = (await self._download(fields["photos"][0]),)
+        elif fields["kind"] is Kind.DOCUMENT:
+            fields["documents"] = (await self._download(fields["documents"][0]),)
+        await self._dispatch(_inbound(message, **fields))
+
+    async def _download(self, item: Photo | Document) -> Photo | Document:
+        """Fetch a photo's or document's bytes; a failed download keeps the reference only."""
+        if item.size is not None and item.size > PHOTO_LIMIT:
+            return item
+        try:
+            file = await self.app.bot.get_file(item.ref)
+            data = bytes(await file.download_as_bytearray())
+        except TelegramError as exc:
+            log.warning("could not download a %s: %s", type(item).__name__.lower(), exc)
+            return item
+        return replace(item, size=len(data), data=data)
 
     async def _on_edit(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Tell the person edits are not re-read."""
@@ -293,6 +321,11 @@ def _kind_of(message: Message) -> dict:
             args = clean(message.text[entity.length :])
             return {"kind": Kind.COMMAND, "command": word, "args": args, "text": text}
         return {"kind": Kind.TEXT, "text": text}
+    if message.document is not None:
+        doc = message.document
+        document = Document(doc.file_id, clean(doc.file_name or ""), doc.file_size)
+        caption = clean(message.caption or "")
+        return {"kind": Kind.DOCUMENT, "documents": (document,), "text": caption}
     if message.photo:
         biggest = max(message.photo, key=lambda p: p.width * p.height)
         photo = Photo(biggest.file_id, biggest.file_size)

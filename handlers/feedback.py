@@ -1,0 +1,321 @@
+"""/phananh: a resident sends feedback or a petition, step by step, and gets a tracking code.
+
+kind -> category -> description -> photos -> place -> anonymous? -> review -> send.
+Hamlet heads first say whether they send for themselves or on someone's behalf.
+The tracking code is shown only after the item and its notifications are committed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from enum import StrEnum
+
+from bot.messages import Kind
+from bot.workdays import WorkCalendar
+from handlers import notify
+from handlers.base import Context, Flow, make_choice
+from storage.feedback import NewFeedback
+from storage.models import Role
+
+KEY = "pa"
+KINDS = ("petition", "question", "complaint", "denunciation")
+FORMAL = frozenset({"complaint", "denunciation"})
+SENDERS = frozenset(Role)  # anyone may send; hamlet heads may also send for others
+ADDRESS_LIMITS = (5, 300)
+
+
+class State(StrEnum):
+    BEHALF = "pa.behalf"
+    BEHALF_NAME = "pa.behalf_name"
+    KIND = "pa.kind"
+    CATEGORY = "pa.category"
+    DESCRIBE = "pa.describe"
+    PHOTOS = "pa.photos"
+    PLACE = "pa.place"
+    ADDRESS = "pa.address"
+    ANONYMOUS = "pa.anonymous"
+    REVIEW = "pa.review"
+
+
+def _button(ctx: Context, action: str, label_key: str, **values):
+    return ctx.button(f"{KEY}:{action}", label_key, **values)
+
+
+async def start(ctx: Context) -> str | None:
+    """Checks the sender's limits, then asks what kind of message it is."""
+    rules = ctx.commune.feedback
+    chat = (ctx.msg.channel, ctx.msg.chat_id)
+    if await ctx.store.feedback.count_open_by_sender(*chat) >= rules.max_open_per_resident:
+        ctx.say("fb.limit_open", limit=rules.max_open_per_resident)
+        return None
+    midnight = datetime.combine(
+        ctx.now.astimezone(ctx.commune.zone).date(), time(), ctx.commune.zone
+    )
+    if await ctx.store.feedback.count_sent_since(*chat, midnight) >= rules.max_per_day:
+        ctx.say("fb.limit_day", limit=rules.max_per_day)
+        return None
+    if ctx.person.role is Role.HAMLET_HEAD:
+        ctx.say("fb.ask_behalf", choices=(
+            _button(ctx, "behalf:self", "fb.behalf_self"),
+            _button(ctx, "behalf:other", "fb.behalf_other"),
+        ))  # fmt: skip
+        return State.BEHALF
+    return _ask_kind(ctx)
+
+
+async def choose_behalf(ctx: Context) -> str | None:
+    """Records whether a hamlet head sends for someone else."""
+    if ctx.action != "behalf":
+        return await start(ctx)
+    if ctx.arg == "other":
+        ctx.say("fb.ask_behalf_name")
+        return State.BEHALF_NAME
+    return _ask_kind(ctx)
+
+
+async def take_behalf_name(ctx: Context) -> str | None:
+    """Stores who the hamlet head is sending for."""
+    name = ctx.msg.text.strip() if ctx.msg.kind is Kind.TEXT else ""
+    if not 2 <= len(name) <= 80:
+        ctx.say("fb.ask_behalf_name")
+        return State.BEHALF_NAME
+    ctx.draft["behalf"] = name
+    return _ask_kind(ctx)
+
+
+def _ask_kind(ctx: Context) -> str:
+    ctx.say("fb.ask_kind", choices=tuple(_button(ctx, f"kind:{k}", f"fb.kind_{k}") for k in KINDS))
+    return State.KIND
+
+
+async def choose_kind(ctx: Context) -> str | None:
+    """Stores the kind and asks for the category."""
+    if ctx.action != "kind" or ctx.arg not in KINDS:
+        return _ask_kind(ctx)
+    ctx.draft["kind"] = ctx.arg
+    return _ask_category(ctx, "fb.ask_category")
+
+
+def _ask_category(ctx: Context, key: str) -> str:
+    buttons = tuple(make_choice(f"{KEY}:cat:{c.id}", c.name) for c in ctx.commune.categories)
+    ctx.say(key, choices=buttons)
+    return State.CATEGORY
+
+
+async def choose_category(ctx: Context) -> str | None:
+    """Stores the category and asks for the description."""
+    if ctx.action != "cat" or ctx.commune.category(ctx.arg) is None:
+        return _ask_category(ctx, "fb.category_again")
+    ctx.draft["category"] = ctx.arg
+    rules = ctx.commune.feedback
+    ctx.say("fb.ask_description", min=rules.min_length, max=rules.max_length)
+    return State.DESCRIBE
+
+
+async def take_description(ctx: Context) -> str | None:
+    """Stores a description of acceptable length; a photo with a caption counts too."""
+    rules = ctx.commune.feedback
+    if ctx.msg.kind is Kind.PHOTO:
+        await _keep_photo(ctx)
+    text = ctx.msg.text.strip() if ctx.msg.kind in (Kind.TEXT, Kind.PHOTO) else ""
+    if ctx.msg.kind not in (Kind.TEXT, Kind.PHOTO) or (ctx.msg.kind is Kind.PHOTO and not text):
+        ctx.say("fb.ask_description_text", min=rules.min_length, max=rules.max_length)
+        return State.DESCRIBE
+    if len(text) < rules.min_length:
+        ctx.say("fb.too_short", min=rules.min_length)
+        return State.DESCRIBE
+    if len(text) > rules.max_length:
+        ctx.say("fb.too_long", max=rules.max_length, length=len(text))
+        return State.DESCRIBE
+    ctx.draft["description"] = text
+    return _ask_photos(ctx, "fb.ask_photos")
+
+
+def _ask_photos(ctx: Context, key: str) -> str:
+    if len(ctx.draft.get("media", [])) >= ctx.commune.feedback.max_photos:
+        return _ask_place(ctx)
+    done = _button(ctx, "photos:done", "fb.photos_done") if ctx.draft.get("media") else None
+    none = _button(ctx, "photos:none", "fb.photos_none")
+    ctx.say(key, max=ctx.commune.feedback.max_photos, choices=tuple(b for b in (done, none) if b))
+    return State.PHOTOS
+
+
+async def _keep_photo(ctx: Context) -> bool:
+    """Store a received photo at once (durably); return False when it did not download."""
+    media = ctx.draft.setdefault("media", [])
+    photo = ctx.msg.photos[0]
+    if len(media) >= ctx.commune.feedback.max_photos:
+        return True
+    media_id = await ctx.store.media.add(ctx.msg.channel, ctx.msg.user_id, photo.ref, photo.data)
+    if photo.data is None:
+        ctx.say("fb.photo_failed")
+        return False
+    media.append(media_id)
+    return True
+
+
+async def take_photos(ctx: Context) -> str | None:
+    """Keeps up to the maximum of photos, then asks where the problem is."""
+    if ctx.msg.kind is Kind.PHOTO:
+        if await _keep_photo(ctx):
+            count = len(ctx.draft["media"])
+            if count >= ctx.commune.feedback.max_photos:
+                ctx.say("fb.photos_full", max=count)
+                return _ask_place(ctx)
+            return _ask_photos(ctx, "fb.photo_received")
+        return _ask_photos(ctx, "fb.ask_photos")
+    if ctx.action == "photos":
+        return _ask_place(ctx)
+    return _ask_photos(ctx, "fb.photos_hint")
+
+
+def _home_hamlet(ctx: Context) -> str | None:
+    """The sender's hamlet: a resident's own, or the hamlet a hamlet head serves."""
+    if ctx.person.resident and ctx.person.resident.hamlet:
+        return ctx.person.resident.hamlet
+    return ctx.person.staff.hamlet if ctx.person.staff else None
+
+
+def _ask_place(ctx: Context) -> str:
+    hamlet = _home_hamlet(ctx)
+    buttons = [_button(ctx, "place:type", "fb.place_type")]
+    if hamlet:
+        buttons.insert(0, _button(ctx, "place:hamlet", "fb.place_hamlet", hamlet=hamlet))
+    buttons.append(_button(ctx, "place:skip", "fb.place_skip"))
+    ctx.say("fb.ask_place", choices=tuple(buttons))
+    return State.PLACE
+
+
+async def choose_place(ctx: Context) -> str | None:
+    """Stores a location, the resident's hamlet or a typed address."""
+    hamlet = _home_hamlet(ctx)
+    if ctx.msg.kind is Kind.LOCATION:
+        ctx.draft["location"] = [ctx.msg.location.latitude, ctx.msg.location.longitude]
+        ctx.draft["hamlet"] = hamlet
+        return _ask_anonymous(ctx)
+    if ctx.action == "place" and ctx.arg == "hamlet" and hamlet:
+        ctx.draft["hamlet"] = hamlet
+        return _ask_anonymous(ctx)
+    if ctx.action == "place" and ctx.arg == "skip":
+        return _ask_anonymous(ctx)
+    if ctx.action == "place" and ctx.arg == "type":
+        ctx.say("fb.ask_address", max=ADDRESS_LIMITS[1])
+        return State.ADDRESS
+    if ctx.msg.kind is Kind.TEXT:
+        return await take_address(ctx)
+    return _ask_place(ctx)
+
+
+async def take_address(ctx: Context) -> str | None:
+    """Stores a typed address."""
+    text = ctx.msg.text.strip() if ctx.msg.kind is Kind.TEXT else ""
+    low, high = ADDRESS_LIMITS
+    if not low <= len(text) <= high:
+        ctx.say("fb.address_length", min=low, max=high)
+        return State.ADDRESS
+    ctx.draft["address"] = text
+    ctx.draft["hamlet"] = _home_hamlet(ctx)
+    return _ask_anonymous(ctx)
+
+
+def _ask_anonymous(ctx: Context) -> str:
+    ctx.say("fb.ask_anonymous", choices=(
+        _button(ctx, "anon:no", "fb.anon_no"),
+        _button(ctx, "anon:yes", "fb.anon_yes"),
+    ))  # fmt: skip
+    return State.ANONYMOUS
+
+
+async def choose_anonymous(ctx: Context) -> str | None:
+    """Stores the choice to stay anonymous and shows the review."""
+    if ctx.action != "anon":
+        return _ask_anonymous(ctx)
+    ctx.draft["anonymous"] = ctx.arg == "yes"
+    return _review(ctx)
+
+
+def _review(ctx: Context) -> str:
+    d, t = ctx.draft, ctx.t
+    category = ctx.commune.category(d["category"])
+    place = d.get("address") or d.get("hamlet") or t("fb.place_unknown")
+    if d.get("location"):
+        place = t("fb.place_location", place=place)
+    ctx.say(
+        "fb.review",
+        kind=t(f"fb.kind_{d['kind']}"),
+        category=category.name,
+        text=d["description"],
+        photos=len(d.get("media", [])),
+        place=place,
+        who=t("fb.anon_yes") if d.get("anonymous") else t("fb.anon_no"),
+        choices=(_button(ctx, "send:yes", "fb.send"), _button(ctx, "send:restart", "fb.restart")),
+    )
+    return State.REVIEW
+
+
+async def confirm(ctx: Context) -> str | None:
+    """Sends the feedback: commits it with its notifications, then shows the code."""
+    if ctx.action != "send":
+        return _review(ctx)
+    if ctx.arg == "restart":
+        await ctx.store.media.discard(ctx.msg.channel, ctx.msg.user_id)
+        ctx.draft = {}
+        return _ask_kind(ctx)
+    item = await _submit(ctx)
+    ctx.say("fb.sent", code=item.code, deadline=item.deadline.strftime("%d/%m/%Y"))
+    if item.kind in FORMAL:
+        schedule = ctx.commune.citizen_reception or ctx.t("fb.reception_unknown")
+        ctx.say(f"fb.formal_{item.kind}", schedule=schedule)
+    ctx.say("fb.track_hint", code=item.code)
+    return None
+
+
+async def _submit(ctx: Context):
+    d, msg = ctx.draft, ctx.msg
+    category = ctx.commune.category(d["category"])
+    calendar = WorkCalendar(ctx.commune.extra_days_off, ctx.commune.extra_working_days)
+    today = ctx.now.astimezone(ctx.commune.zone).date()
+    location = d.get("location") or (None, None)
+    new = NewFeedback(
+        channel=msg.channel,
+        kind=d["kind"],
+        category=category.id,
+        description=d["description"],
+        deadline=calendar.add_working_days(today, category.deadline_days),
+        resident_id=ctx.person.resident.id if ctx.person.resident else None,
+        notify_channel=msg.channel,
+        notify_chat_id=msg.chat_id,
+        submitted_by=ctx.person.staff.id if d.get("behalf") and ctx.person.staff else None,
+        on_behalf_of=d.get("behalf"),
+        hamlet=d.get("hamlet"),
+        address=d.get("address"),
+        latitude=location[0],
+        longitude=location[1],
+        anonymous=bool(d.get("anonymous")),
+    )
+    async with ctx.store.db.transaction():
+        item = await ctx.store.feedback.create(new, d.get("media", []), msg.user_id)
+        await notify.announce_new(ctx, item)
+    return item
+
+
+FLOW = Flow(
+    key=KEY,
+    roles=SENDERS,
+    start=start,
+    steps={
+        State.BEHALF: choose_behalf,
+        State.BEHALF_NAME: take_behalf_name,
+        State.KIND: choose_kind,
+        State.CATEGORY: choose_category,
+        State.DESCRIBE: take_description,
+        State.PHOTOS: take_photos,
+        State.PLACE: choose_place,
+        State.ADDRESS: take_address,
+        State.ANONYMOUS: choose_anonymous,
+        State.REVIEW: confirm,
+    },
+    commands=("phananh",),
+    menu="menu.feedback",
+    menu_order=10,
+)

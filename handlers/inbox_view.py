@@ -1,0 +1,215 @@
+"""How the staff inbox shows an item: details, photos, history and the actions it allows.
+
+Whoever sent an anonymous item is never shown: not their name, not their id, not the
+hamlet head who sent it for them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from bot.config import Commune
+from bot.i18n import Translator
+from bot.messages import Choice, Media, Reply
+from bot.workdays import WorkCalendar
+from handlers.base import OFFICIALS, Context, make_choice
+from handlers.feedback_status import OPEN, STAFF_ACTIONS, Action, Status, staff_actions_for
+from storage.feedback import Event, FeedbackItem
+from storage.models import Staff
+
+KEY = "hs"
+ACTORS = OFFICIALS  # who may act on items; checked again on every action
+HISTORY_TEXT_LIMIT = 500  # characters of an answer or note quoted in the history
+
+
+class State(StrEnum):
+    BROWSE = "hs.browse"  # the filter menu, a picker or a list page is shown
+    ITEM = "hs.item"  # an item with its action buttons
+    ASSIGN = "hs.assign"  # choosing who handles the item
+    TEXT = "hs.text"  # waiting for an answer, note, agency or reason
+
+
+def work_calendar(commune: Commune) -> WorkCalendar:
+    """Return the commune's working-day calendar."""
+    return WorkCalendar(commune.extra_days_off, commune.extra_working_days)
+
+
+def local_today(ctx: Context) -> date:
+    """Return today's date in the commune's time zone."""
+    return ctx.now.astimezone(ctx.commune.zone).date()
+
+
+def may_act(ctx: Context) -> bool:
+    """Tell whether this person may act on feedback items (not only read them)."""
+    return ctx.person.role in ACTORS and ctx.person.staff is not None
+
+
+def overdue_days(calendar: WorkCalendar, deadline: date, today: date) -> int:
+    """Count the working days an item is late (at least 1 once the deadline has passed)."""
+    return max(1, calendar.working_days_between(deadline, today))
+
+
+def category_name(commune: Commune, item: FeedbackItem) -> str:
+    category = commune.category(item.category)
+    return category.name if category else item.category
+
+
+def place_of(t: Translator, item: FeedbackItem) -> str:
+    """Describe where: the typed address, the hamlet, and the map point when there is one."""
+    parts = [p for p in (item.address, item.hamlet) if p]
+    if item.latitude is not None and item.longitude is not None:
+        parts.append(t("inbox.place_map", lat=f"{item.latitude:.5f}", lon=f"{item.longitude:.5f}"))
+    return ", ".join(dict.fromkeys(parts)) or t("inbox.place_unknown")
+
+
+def due_short(ctx: Context, item: FeedbackItem, today: date) -> str:
+    """A few words on the deadline for a list line: days left, due today, or days overdue."""
+    t, deadline = ctx.t, item.deadline
+    if item.status not in OPEN:
+        return t("inbox.due_closed", deadline=deadline.strftime("%d/%m"))
+    calendar = work_calendar(ctx.commune)
+    if deadline < today:
+        return t("inbox.due_over", days=overdue_days(calendar, deadline, today))
+    if deadline == today:
+        return t("inbox.due_today")
+    return t("inbox.due_left", days=calendar.working_days_between(today, deadline))
+
+
+def due_long(ctx: Context, item: FeedbackItem, today: date) -> str:
+    """The deadline with the working days left or overdue, for the item view."""
+    t, shown = ctx.t, item.deadline.strftime("%d/%m/%Y")
+    if item.status not in OPEN:
+        return t("inbox.deadline_plain", deadline=shown)
+    calendar = work_calendar(ctx.commune)
+    if item.deadline < today:
+        days = overdue_days(calendar, item.deadline, today)
+        return t("inbox.deadline_over", deadline=shown, days=days)
+    if item.deadline == today:
+        return t("inbox.deadline_today", deadline=shown)
+    days = calendar.working_days_between(today, item.deadline)
+    return t("inbox.deadline_left", deadline=shown, days=days)
+
+
+async def staff_by_id(ctx: Context) -> dict[int, Staff]:
+    """Return every staff member by id (a small table)."""
+    return {s.id: s for s in await ctx.store.staff.list_all()}
+
+
+async def sender_of(ctx: Context, item: FeedbackItem, staff: dict[int, Staff]) -> str:
+    """Name who sent an item, or "Anonymous": never anything more for an anonymous item."""
+    if item.anonymous:
+        return ctx.t("inbox.sender_anonymous")
+    if item.on_behalf_of:
+        head = staff.get(item.submitted_by) if item.submitted_by else None
+        head_name = head.name if head else ctx.t("inbox.sender_gone")
+        return ctx.t("inbox.sender_behalf", head=head_name, name=item.on_behalf_of)
+    resident = await ctx.store.residents.get(item.resident_id) if item.resident_id else None
+    if resident is None or not resident.display_name:
+        return ctx.t("inbox.sender_gone")
+    return resident.display_name
+
+
+async def details(ctx: Context, item: FeedbackItem, staff: dict[int, Staff], photos: int) -> str:
+    """Write the item view's main message."""
+    t = ctx.t
+    assignee = staff.get(item.assignee_id) if item.assignee_id else None
+    lines = [
+        t(
+            "inbox.item",
+            code=item.code,
+            kind=t(f"fb.kind_{item.kind}"),
+            category=category_name(ctx.commune, item),
+            place=place_of(t, item),
+            sender=await sender_of(ctx, item, staff),
+            created=item.created_at.astimezone(ctx.commune.zone).strftime("%H:%M %d/%m/%Y"),
+            deadline=due_long(ctx, item, local_today(ctx)),
+            status=t(f"fb.status_{item.status}"),
+            assignee=assignee.name if assignee else t("inbox.nobody"),
+            photos=photos,
+            text=item.description,
+        )
+    ]
+    if item.transferred_to:
+        lines.append(t("inbox.line_transferred", agency=item.transferred_to))
+    if item.escalated:
+        lines.append(t("inbox.line_escalated"))
+    if item.rating is not None:
+        lines.append(t("inbox.line_rating", rating=item.rating))
+    if item.rating_comment:
+        lines.append(t("inbox.line_comment", comment=item.rating_comment))
+    return "\n".join(lines)
+
+
+def _event_line(ctx: Context, event: Event) -> str:
+    t = ctx.t
+    if event.actor == "staff":
+        who = event.staff_name or t("role.official")
+    else:
+        who = t("inbox.who_resident" if event.actor == "resident" else "inbox.who_system")
+    key = f"inbox.act_{event.action}"
+    line = t(
+        "inbox.history_line",
+        at=event.at.astimezone(ctx.commune.zone).strftime("%H:%M %d/%m"),
+        who=who,
+        what=t(key) if t.has(key) else event.action,
+    )
+    if event.internal:
+        line += f" ({t('inbox.history_internal')})"
+    if event.text:
+        quoted = event.text[:HISTORY_TEXT_LIMIT]
+        ellipsis = "…" if len(event.text) > HISTORY_TEXT_LIMIT else ""
+        line += f"\n    «{quoted}{ellipsis}»"
+    return line
+
+
+async def history(ctx: Context, item: FeedbackItem) -> str:
+    """Write an item's history for staff, internal notes marked as such."""
+    from handlers.supervision import sees_internal_notes
+
+    events = await ctx.store.feedback.events(item.id, include_internal=sees_internal_notes(ctx))
+    return "\n".join([ctx.t("inbox.history_title"), *(_event_line(ctx, e) for e in events)])
+
+
+def action_buttons(ctx: Context, item: FeedbackItem) -> list[Choice]:
+    """The actions this person may take on the item in its current status."""
+    if not may_act(ctx):
+        return []
+    return [
+        make_choice(f"{KEY}:act:{action}:{item.id}", ctx.t(f"inbox.do_{action}"))
+        for action in staff_actions_for(Status(item.status))
+    ]
+
+
+def back_buttons(ctx: Context) -> list[Choice]:
+    """Ways back: to the list the item was opened from, and to the filter menu."""
+    buttons = [make_choice(f"{KEY}:menu", ctx.t("inbox.filters"))]
+    if ctx.draft.get("f"):
+        buttons.insert(0, make_choice(f"{KEY}:list", ctx.t("inbox.back_list")))
+    return buttons
+
+
+async def show_item(ctx: Context, item: FeedbackItem) -> str:
+    """Shows an item: details, each photo, then its history with the allowed actions."""
+    staff = await staff_by_id(ctx)
+    photos = await ctx.store.media.for_feedback(item.id)
+    ctx.replies.append(ctx.reply(await details(ctx, item, staff, len(photos))))
+    for n, data in enumerate(photos, 1):
+        caption = ctx.t("inbox.photo_caption", n=n, total=len(photos), code=item.code)
+        ctx.replies.append(Reply(caption, media=Media("photo", f"{item.code}-{n}.jpg", data)))
+    from handlers import supervision
+
+    remarks = await supervision.remarks_text(ctx, item)
+    text = await history(ctx, item) + (f"\n\n{remarks}" if remarks else "")
+    text += "\n\n" + ctx.t("inbox.what_next")
+    extra = await supervision.buttons(ctx, item)
+    choices = (*action_buttons(ctx, item), *extra, *back_buttons(ctx))
+    ctx.replies.append(Reply(text, choices=choices, columns=2))
+    ctx.draft.update(item=item.id, seen=item.status, view="item")
+    ctx.draft.pop("pending", None)
+    return State.ITEM
+
+
+def action_of(value: str) -> Action | None:
+    """Read a staff action from button data, or None."""
+    return next((a for a in STAFF_ACTIONS if a.value == value), None)

@@ -1,0 +1,163 @@
+"""Pushes about feedback: to the sender, to the officials in charge, to leaders.
+
+Every push goes through the outbox (durable, rate-limited, retried); nothing here sends.
+Texts shown to staff never name the sender of an anonymous item.
+
+The helpers take anything with a `store` and a `commune`: a step's Context, or a `Scope`
+built by code that runs without a conversation (the scheduler's deadline checks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.i18n import translator
+from bot.messages import Choice, Reply
+from handlers.base import make_choice
+from storage.feedback import FeedbackItem
+from storage.models import Role
+from storage.outbox import Push
+
+if TYPE_CHECKING:
+    from bot.config import Commune
+    from storage import Storage
+
+TELEGRAM = "telegram"
+URGENT = 0
+
+
+class HasStore(Protocol):
+    """What the helpers need: the storage and the commune (a Context has both)."""
+
+    store: Storage
+    commune: Commune
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """The storage and the commune, for code that runs outside a conversation."""
+
+    store: Storage
+    commune: Commune
+
+
+def summary(env: HasStore, item: FeedbackItem) -> str:
+    """Describe an item for staff, without the sender's identity."""
+    t = translator(env.commune.language)
+    category = env.commune.category(item.category)
+    place = item.address or item.hamlet or t("fb.place_unknown")
+    return t(
+        "fb.staff_summary",
+        code=item.code,
+        kind=t(f"fb.kind_{item.kind}"),
+        category=category.name if category else item.category,
+        place=place,
+        deadline=item.deadline.strftime("%d/%m/%Y"),
+        text=item.description[:600],
+    )
+
+
+def open_button(env: HasStore, item: FeedbackItem) -> Choice:
+    """Make the button that opens an item in the staff inbox (/hopthu)."""
+    return make_choice(f"hs:open:{item.id}", translator(env.commune.language)("fb.open_item"))
+
+
+async def announce_new(env: HasStore, item: FeedbackItem) -> int:
+    """Tell the staff group and the officials in charge of the category about a new item."""
+    t = translator(env.commune.language)
+    reply = Reply(
+        t("fb.new_for_staff") + "\n" + summary(env, item), choices=(open_button(env, item),)
+    )
+    chats = set(await category_staff_chats(env, item.category))
+    pushes = [
+        Push(TELEGRAM, chat, reply, kind="notify", source=f"fb:{item.id}:new", priority=URGENT)
+        for chat in sorted(chats)
+    ]
+    group = env.commune.feedback.staff_group_chat
+    if group:
+        group_reply = Reply(reply.text)  # buttons in a group would let anyone press them
+        pushes.append(
+            Push(
+                TELEGRAM,
+                group,
+                group_reply,
+                kind="notify",
+                source=f"fb:{item.id}:new",
+                priority=URGENT,
+            )
+        )
+    return await env.store.outbox.enqueue(pushes)
+
+
+async def category_staff_chats(env: HasStore, category_id: str) -> list[str]:
+    """Return the Telegram chats of the officials in charge of a category.
+
+    The officials the commune file names for it; else every official; else the leaders.
+    """
+    category = env.commune.category(category_id)
+    officials = await env.store.staff.list_by_role(Role.OFFICIAL)
+    named = [s for s in officials if category and s.user_id in category.staff]
+    chosen = named or officials or await env.store.staff.list_by_role(Role.LEADER)
+    return [s.user_id for s in chosen if s.channel == TELEGRAM]
+
+
+async def tell_staff(
+    env: HasStore,
+    chats: Iterable[str],
+    item: FeedbackItem,
+    key: str,
+    source: str,
+    *,
+    kind: str = "notify",
+    **values: Any,
+) -> int:
+    """Tell staff chats about an item: a sentence, the item's summary and an open button."""
+    t = translator(env.commune.language)
+    reply = Reply(
+        t(key, code=item.code, **values) + "\n" + summary(env, item),
+        choices=(open_button(env, item),),
+    )
+    pushes = [
+        Push(TELEGRAM, chat, reply, kind=kind, source=source, priority=URGENT)
+        for chat in sorted(set(chats))
+    ]
+    return await env.store.outbox.enqueue(pushes)
+
+
+async def tell_leaders(
+    env: HasStore, item: FeedbackItem, key: str, source: str, **values: Any
+) -> int:
+    """Alert every leader about an item (reopened, overdue), with a button to open it."""
+    leaders = await env.store.staff.list_by_role(Role.LEADER)
+    chats = [s.user_id for s in leaders if s.channel == TELEGRAM]
+    return await tell_staff(env, chats, item, key, source, kind="alert", **values)
+
+
+async def tell_sender(
+    env: HasStore,
+    item: FeedbackItem,
+    key: str,
+    source: str,
+    choices: tuple = (),
+    *,
+    buttons: tuple[tuple[str, str], ...] = (),
+    **values: Any,
+) -> int:
+    """Tell the person who sent an item what happened to it, in their language.
+
+    `buttons` are (data, catalog key) pairs, labelled in the sender's language.
+    """
+    target = await env.store.feedback.notify_target(item.id)
+    if target is None:
+        return 0
+    resident = await env.store.residents.get(item.resident_id) if item.resident_id else None
+    t = translator(resident.language if resident else env.commune.language)
+    labelled = tuple(make_choice(data, t(label_key)) for data, label_key in buttons)
+    reply = Reply(t(key, code=item.code, **values), choices=(*choices, *labelled))
+    push = Push(
+        target[0], target[1], reply, kind="notify", source=source, priority=URGENT,
+        resident_id=item.resident_id,
+    )  # fmt: skip
+    return await env.store.outbox.enqueue([push])

@@ -1,0 +1,61 @@
+"""The announcement of a new publication to residents subscribed to announcements.
+
+Pushed through the outbox (kind "broadcast", source "pub:<id>:announce", after the quiet
+hours). It carries the file itself only when copying it into every recipient's outbox row
+stays small (ATTACH_BUDGET: one file's size times the recipients); otherwise, and for
+documents of several pages sent as photos, it carries a button that sends the files on
+request (/xemcongkhai's "open").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.config import Commune
+from bot.i18n import translator
+from bot.messages import Media, Reply
+from bot.quiet import next_allowed
+from handlers.base import make_choice
+from handlers.publications_browse import KEY as BROWSE
+from handlers.publications_browse import category_label
+from storage import Storage
+from storage.models import Topic
+from storage.outbox import Push
+
+ATTACH_BUDGET = 32 * 1024 * 1024  # bytes: one file times its recipients, in the outbox
+PRIORITY = 6
+
+
+async def announce(store: Storage, commune: Commune, pub_id: int, now: datetime) -> int:
+    """Queue a publication's announcement for every subscribed resident; return how many."""
+    pub = await store.publications.get(pub_id)
+    files = await store.publications.files(pub_id)
+    audience = await store.residents.audience(Topic.ANNOUNCEMENTS)
+    attach = len(files) == 1 and files[0].size * len(audience) <= ATTACH_BUDGET
+    media = Media(files[0].kind, files[0].filename, files[0].data) if attach else None
+    quiet = commune.quiet_hours
+    when = next_allowed(now, quiet.start, quiet.end, commune.zone)
+    pushes = []
+    for resident in audience:
+        t = translator(resident.language)
+        text = t(
+            "pub.announce",
+            title=pub.title,
+            category=category_label(t, pub.category),
+            summary=pub.summary,
+        )
+        button = make_choice(f"{BROWSE}:open:{pub.id}", t("pub.open"))
+        pushes.append(
+            Push(
+                resident.channel,
+                resident.chat_id,
+                Reply(text, (button,), media=media),
+                kind="broadcast",
+                source=f"pub:{pub.id}:announce",
+                priority=PRIORITY,
+                resident_id=resident.id,
+                not_before=when if when != now else None,
+            )
+        )
+    await store.outbox.enqueue(pushes)
+    return len(pushes)

@@ -1,0 +1,181 @@
+"""/tracuu: residents follow their own feedback; after "resolved" they confirm and rate it.
+
+A resident only ever sees items sent from their own chat. "Not solved" within the commune's
+reopen window reopens the item and escalates it to the leaders, not back to the same desk.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+
+from bot.messages import Kind
+from handlers import notify
+from handlers.base import EVERYONE, Context, Flow, make_choice
+from handlers.feedback_status import Action, Status, next_status
+from storage.feedback import FeedbackItem, StaleItem, normalize_code
+
+KEY = "tc"
+LIST_LIMIT = 10
+COMMENT_LIMIT = 500
+
+
+class State(StrEnum):
+    LIST = "tc.list"
+    RATE = "tc.rate"
+    COMMENT = "tc.comment"
+
+
+async def _mine(ctx: Context, item: FeedbackItem | None) -> bool:
+    """Tell whether the item was sent from this person's chat."""
+    if item is None:
+        return False
+    target = await ctx.store.feedback.notify_target(item.id)
+    return target == (ctx.msg.channel, ctx.msg.chat_id)
+
+
+def _describe(ctx: Context, item: FeedbackItem) -> str:
+    status = ctx.t(f"fb.status_{item.status}")
+    answer = item.last_answer or ctx.t("fb.no_answer_yet")
+    return ctx.t(
+        "fb.track_item",
+        code=item.code,
+        status=status,
+        date=item.created_at.astimezone(ctx.commune.zone).strftime("%d/%m/%Y"),
+        deadline=item.deadline.strftime("%d/%m/%Y"),
+        text=item.description[:200],
+        answer=answer,
+    )
+
+
+async def start(ctx: Context) -> str | None:
+    """Lists the person's own items, or shows one when a code follows the command."""
+    if ctx.msg.kind is Kind.COMMAND and ctx.msg.args.strip():
+        code = normalize_code(ctx.msg.args)
+        item = await ctx.store.feedback.get_by_code(code) if code else None
+        if not await _mine(ctx, item):
+            ctx.say("fb.track_not_found")  # the same answer for "not yours" and "no such code"
+            return None
+        ctx.replies.append(ctx.reply(_describe(ctx, item)))
+        return None
+    items = await _own_items(ctx)
+    if not items:
+        ctx.say("fb.track_none")
+        ctx.show_menu = True
+        return None
+    lines = [ctx.t("fb.track_list_title", count=len(items))]
+    lines += [
+        ctx.t("fb.track_line", code=i.code, status=ctx.t(f"fb.status_{i.status}")) for i in items
+    ]
+    buttons = tuple(make_choice(f"{KEY}:view:{i.id}", i.code) for i in items)
+    ctx.replies.append(ctx.reply("\n".join(lines), choices=buttons))
+    return State.LIST
+
+
+async def _own_items(ctx: Context) -> list[FeedbackItem]:
+    if ctx.person.resident is not None:
+        return await ctx.store.feedback.list_for_resident(ctx.person.resident.id, LIST_LIMIT)
+    if ctx.person.staff is not None:
+        return await ctx.store.feedback.list_for_submitter(ctx.person.staff.id, LIST_LIMIT)
+    return []
+
+
+async def view(ctx: Context) -> str | None:
+    """Shows one of the listed items."""
+    item = await ctx.store.feedback.get(int(ctx.arg)) if ctx.arg.isdigit() else None
+    if ctx.action != "view" or not await _mine(ctx, item):
+        ctx.say("fb.track_not_found")
+        return None
+    ctx.replies.append(ctx.reply(_describe(ctx, item)))
+    return None
+
+
+async def _resolved_item(ctx: Context) -> FeedbackItem | None:
+    """Return the pressed item if it is this person's and still open to confirmation."""
+    item = await ctx.store.feedback.get(int(ctx.arg)) if ctx.arg.isdigit() else None
+    if not await _mine(ctx, item):
+        ctx.say("fb.track_not_found")
+        return None
+    window = timedelta(days=ctx.commune.feedback.reopen_days)
+    if item.status != Status.RESOLVED or item.rating is not None:
+        ctx.say("fb.confirm_already", code=item.code)
+        return None
+    if item.resolved_at is not None and ctx.now - item.resolved_at > window:
+        ctx.say("fb.reopen_too_late", code=item.code, days=ctx.commune.feedback.reopen_days)
+        return None
+    return item
+
+
+async def confirm_done(ctx: Context) -> str | None:
+    """Thanks the person for confirming and asks for a rating of the handling."""
+    item = await _resolved_item(ctx)
+    if item is None:
+        return None
+    ctx.draft["item"] = item.id
+    return _ask_rating(ctx, "fb.ask_rating", item)
+
+
+def _ask_rating(ctx: Context, key: str, item: FeedbackItem) -> str:
+    stars = tuple(make_choice(f"{KEY}:rate:{n}", ctx.t(f"fb.rating_{n}")) for n in range(1, 6))
+    ctx.say(key, code=item.code, choices=stars)
+    return State.RATE
+
+
+async def reopen(ctx: Context) -> str | None:
+    """Reopens a resolved item the person says is not solved, and alerts the leaders."""
+    item = await _resolved_item(ctx)
+    if item is None:
+        return None
+    try:
+        async with ctx.store.db.transaction():
+            item = await ctx.store.feedback.apply(
+                item.id,
+                action=Action.REOPEN,
+                expect_status=item.status,
+                to_status=next_status(Action.REOPEN, Status(item.status)),
+                actor="resident",
+                escalate=True,
+            )
+            await notify.tell_leaders(ctx, item, "fb.reopened_for_leaders", f"fb:{item.id}:reopen")
+    except StaleItem:
+        ctx.say("fb.confirm_already", code=item.code)
+        return None
+    ctx.say("fb.reopened", code=item.code)
+    return None
+
+
+async def take_rating(ctx: Context) -> str | None:
+    """Stores the 1-5 rating and offers to add a comment."""
+    item = await ctx.store.feedback.get(ctx.draft.get("item", 0))
+    if item is None or ctx.action != "rate" or ctx.arg not in {"1", "2", "3", "4", "5"}:
+        return _ask_rating(ctx, "fb.rating_again", item) if item else None
+    ctx.draft["rating"] = int(ctx.arg)
+    await ctx.store.feedback.rate(item.id, int(ctx.arg), None)
+    ctx.say("fb.ask_comment", choices=(make_choice(f"{KEY}:comment:skip", ctx.t("fb.no_comment")),))
+    return State.COMMENT
+
+
+async def take_comment(ctx: Context) -> str | None:
+    """Stores an optional comment with the rating."""
+    if ctx.action == "comment" or ctx.msg.kind is not Kind.TEXT:
+        ctx.say("fb.thanks_rating")
+        return None
+    text = ctx.msg.text.strip()
+    if len(text) > COMMENT_LIMIT:
+        ctx.say("fb.comment_too_long", max=COMMENT_LIMIT)
+        return State.COMMENT
+    await ctx.store.feedback.rate(ctx.draft["item"], ctx.draft["rating"], text)
+    ctx.say("fb.thanks_rating")
+    return None
+
+
+FLOW = Flow(
+    key=KEY,
+    roles=EVERYONE,
+    start=start,
+    steps={State.LIST: view, State.RATE: take_rating, State.COMMENT: take_comment},
+    stateless={"done": confirm_done, "notdone": reopen},
+    commands=("tracuu",),
+    menu="menu.track",
+    menu_order=20,
+)
