@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 from datetime import date, datetime, timedelta
@@ -74,11 +75,16 @@ async def build(path: Path, args) -> float:
         ]
         end = datetime(2026, 11, 30, tzinfo=commune.zone)
         await BulkCommune(store.db).build(
-            residents=args.residents, feedback=args.feedback, ratings=args.ratings,
-            start=end - timedelta(days=730), end=end, hamlets=commune.hamlets,
+            residents=args.residents,
+            feedback=args.feedback,
+            ratings=args.ratings,
+            start=end - timedelta(days=730),
+            end=end,
+            hamlets=commune.hamlets,
             categories=[c.id for c in commune.categories],
-            services=[s.id for s in commune.services], staff_ids=staff,
-        )  # fmt: skip
+            services=[s.id for s in commune.services],
+            staff_ids=staff,
+        )
     finally:
         await store.close()
     return time.perf_counter() - began
@@ -159,7 +165,13 @@ def main() -> int:
         report["build_seconds"] = round(asyncio.run(build(args.db, args)), 1)
         print(f"built {args.db} in {report['build_seconds']} s")
     report["file_mb"] = round(args.db.stat().st_size / 1e6)
+    report["load_before"] = [round(x, 2) for x in os.getloadavg()]
     report["timings"] = asyncio.run(measure(args.db))
+    report["load_after"] = [round(x, 2) for x in os.getloadavg()]
+    print(
+        f"load average (1, 5, 15 min) before {report['load_before']}, after {report['load_after']}"
+        f" on {os.cpu_count()} CPUs"
+    )
     for name, t in report["timings"].items():
         target = TARGETS.get(name)
         verdict = "" if target is None else (" ok" if t["cold"] <= target else " OVER TARGET")

@@ -58,8 +58,16 @@ async def main(args: argparse.Namespace, chats: list[int]) -> None:
         started = time.monotonic()
         ok, errors = await run(bot, chats, "Thông báo lịch tiếp dân tháng này")
         seconds = time.monotonic() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"ok": ok, "errors": errors, "seconds": seconds, "peak_rss_mb": peak}))
+    report = {"ok": ok, "errors": errors, "seconds": seconds, "peak_rss_mb": peak_rss_mb()}
+    print(json.dumps(report))
+
+
+def peak_rss_mb() -> float:
+    """Return this process's peak resident memory (VmHWM, not inherited across fork)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 if __name__ == "__main__":

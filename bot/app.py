@@ -11,10 +11,10 @@ from aiohttp import web
 
 from bot.config import Commune, ConfigError, Settings
 from bot.delivery import Delivery
-from bot.jobs import build_jobs
-from bot.scheduler import Scheduler
 from bot.i18n import translator
+from bot.jobs import build_jobs
 from bot.router import Router
+from bot.scheduler import Scheduler
 from storage import Storage
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,8 @@ class LoaXa:
             await self._start_zalo(web_app)
         self.delivery = Delivery.from_settings(self.store, self.channels, settings)
         await self.delivery.start()
-        self.scheduler = Scheduler(self.store, self.commune.zone, build_jobs(self.store, self.commune))
+        jobs = build_jobs(self.store, self.commune)
+        self.scheduler = Scheduler(self.store, self.commune.zone, jobs)
         if self.run_jobs:
             await self.scheduler.start()
         if web_app is not None:

@@ -49,6 +49,8 @@ def build_jobs(store: Storage, commune: Commune) -> list[Job]:
         return {
             "sessions": await store.sessions.purge_expired(now),
             "orphan_photos": await store.media.purge_orphans(cutoff),
+            # The five-minute report job's keys are timestamps that never come back.
+            "job_runs": await store.jobs.prune("broadcast-reports", now - timedelta(days=7)),
             "publication_drafts": await store.publications.purge_drafts(cutoff),
         }
 

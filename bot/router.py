@@ -141,6 +141,9 @@ class Router:
     async def _stop(self, ctx: Context, session: Session | None) -> None:
         """Stop pushes at any point; a flow in progress is kept (only /huy cancels it)."""
         flow = self.commands[STOP_COMMAND]
+        if not self._allowed(flow, ctx.person):
+            self._refuse(ctx)
+            return
         await self._run(ctx, flow, flow.start, None)  # None: the session in progress stays
         if session is not None:
             ctx.say("outreach.stop_flow_kept")

@@ -65,7 +65,9 @@ async def open_category(ctx: Context) -> str | None:
     """Lists a category's publications, newest first, as buttons."""
     if not _registered(ctx):
         return None
-    category = ctx.arg if ctx.arg in CATEGORIES else "other"
+    if ctx.arg not in CATEGORIES:
+        return await show_categories(ctx)
+    category = ctx.arg
     found = await ctx.store.publications.list_shown(category, LIST_SIZE)
     label = category_label(ctx.t, category)
     back = ctx.button(f"{KEY}:cats", "pub.all_categories")

@@ -27,6 +27,14 @@ class JobRuns:
         async with self.db.transaction() as conn:
             await conn.execute("DELETE FROM job_runs WHERE key = ?", (key,))
 
+    async def prune(self, job: str, before: datetime) -> int:
+        """Forget one frequent job's firings older than `before` (its keys never recur)."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM job_runs WHERE job = ? AND fired_at < ?", (job, to_db_time(before))
+            )
+            return cursor.rowcount
+
     async def fired(self, key: str) -> bool:
         """Tell whether a key has been fired."""
         return bool(await self.db.fetchval("SELECT 1 FROM job_runs WHERE key = ?", (key,)))

@@ -118,6 +118,9 @@ class Residents:
         async with self.db.transaction() as conn:
             await conn.execute("DELETE FROM subscriptions WHERE resident_id = ?", (resident_id,))
             await conn.execute(
+                "DELETE FROM resident_quiet_hours WHERE resident_id = ?", (resident_id,)
+            )
+            await conn.execute(
                 "UPDATE residents SET channel = NULL, user_id = NULL, chat_id = NULL,"
                 " display_name = NULL, consent_at = NULL, status = 'deleted',"
                 " deleted_at = ?, updated_at = ? WHERE id = ?",

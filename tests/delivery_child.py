@@ -49,8 +49,16 @@ async def main(args: argparse.Namespace) -> None:
         await app.delivery.drain(timeout=args.timeout)
         print("drained", flush=True)
         stats = app.delivery.stats()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
-    print(json.dumps({"stats": stats, "peak_rss_mb": round(peak, 1)}), flush=True)
+    print(json.dumps({"stats": stats, "peak_rss_mb": peak_rss_mb()}), flush=True)
+
+
+def peak_rss_mb() -> float:
+    """Return this process's peak resident memory (VmHWM: unlike ru_maxrss, not inherited
+    from the parent that forked it)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 if __name__ == "__main__":

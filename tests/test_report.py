@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import zipfile
 from datetime import date
 
@@ -20,13 +21,15 @@ NOVEMBER = (date(2026, 11, 1), date(2026, 11, 30))
 
 
 @pytest.fixture
-async def report(tmp_path, commune):
+async def report(tmp_path, commune, caplog):
+    caplog.set_level(logging.ERROR, logger="bot.i18n")
     store = await Storage.open(tmp_path / "report.db")
     try:
         await seed(store)
         data = await build_report(store, commune, *NOVEMBER, today=date(2026, 12, 1))
     finally:
         await store.close()
+    assert not [r for r in caplog.records if "catalog key" in r.getMessage()]
     return data
 
 

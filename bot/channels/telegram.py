@@ -6,6 +6,7 @@ import asyncio
 import hmac
 import html
 import logging
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from urllib.parse import urlsplit
@@ -31,6 +32,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.base import RateLimited, Rejected, Transient, Unreachable
 from bot.config import Settings
@@ -156,7 +158,7 @@ class TelegramChannel:
         try:
             await self.send(chat_id, reply, paid_broadcast=self.paid_broadcast)
         except RetryAfter as exc:
-            raise RateLimited(_seconds(exc.retry_after), str(exc)) from exc
+            raise RateLimited(_retry_seconds(exc), str(exc)) from exc
         except Forbidden as exc:
             raise Unreachable(str(exc)) from exc
         except BadRequest as exc:
@@ -346,7 +348,11 @@ def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([buttons[i : i + width] for i in range(0, len(buttons), width)])
 
 
-def _seconds(value) -> float:
+def _retry_seconds(exc: RetryAfter) -> float:
+    """Read retry_after, int or timedelta, without PTB 22's deprecation warning about it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
     return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
 
 
