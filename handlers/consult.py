@@ -29,7 +29,7 @@ def reaches(consultation: Consultation, hamlet: str | None) -> bool:
 
 async def start(ctx: Context) -> str | None:
     """Shows officials their menu; shows residents the open consultations for their hamlet."""
-    if consult_staff.may_consult(ctx):
+    if consult_staff.may_read(ctx):  # officials consult; supervision boards read results
         return await consult_staff.menu(ctx)
     resident = ctx.person.resident
     mine = [

@@ -6,6 +6,7 @@ import asyncio
 import hmac
 import html
 import logging
+import os
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
@@ -40,6 +41,10 @@ from bot.messages import Document, Inbound, Kind, Location, Photo, Reply
 from bot.text import clean, split_text
 
 log = logging.getLogger(__name__)
+
+# Opt in to PTB 22's durations as timedelta (RetryAfter.retry_after), as PTB 23 will have it;
+# PTB reads this when it builds the error, and otherwise warns of the change on every 429.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 NAME = "telegram"
 TEXT_LIMIT = 4096  # characters after entity parsing (Bot API sendMessage)

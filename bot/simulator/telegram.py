@@ -312,6 +312,10 @@ class TelegramEmulator:
         self._cursors[chat_id] = cursor + 1
         return self._state.sent[chat_id][cursor]
 
+    def on_sent(self, hook: Callable[[SentMessage], None]) -> None:
+        """Call hook(message) as each bot message is recorded (benchmarks time replies)."""
+        self._state.sent_hooks.append(hook)
+
     async def wait_until(self, ready: Callable[[], object], timeout: float = 5.0) -> None:
         """Wait until ready() is true, re-checking on every change in the emulator."""
         try:

@@ -2,6 +2,7 @@
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from .telegram_files import FileStore
@@ -40,6 +41,7 @@ class EmulatorState:
         self.answered_callbacks: list[dict[str, Any]] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.call_counts: Counter[str] = Counter()
+        self.sent_hooks: list[Callable[[SentMessage], None]] = []
         self._message_ids: dict[int, int] = {}
         self._counters = Counter({"user": 0, "group": 0, "channel": 0, "query": 0})
 
@@ -139,6 +141,8 @@ class EmulatorState:
     def record_sent(self, sent: SentMessage) -> None:
         """Remember a message the bot sent and wake next_message() waiters."""
         self.sent.setdefault(sent.chat_id, []).append(sent)
+        for hook in self.sent_hooks:
+            hook(sent)
         self.changed.fire()
 
     def delete_message(self, chat_id: int, message_id: int) -> None:
