@@ -9,7 +9,7 @@ from bot.campaigns import outreach_jobs
 from bot.config import Commune
 from bot.scheduler import Job, weekly
 from content.pulse import bank
-from handlers import consult_staff, survey
+from handlers import consult_results, survey
 from handlers.deadlines import check_deadlines
 from storage import Storage
 
@@ -41,7 +41,7 @@ def build_jobs(store: Storage, commune: Commune) -> list[Job]:
         """Close the consultations whose last day has passed and send their results."""
         today = now.astimezone(commune.zone).date()
         due = await store.participation.due_to_close(today)
-        return sum([await consult_staff.close(store, commune, c) for c in due])
+        return sum([await consult_results.close(store, commune, c) for c in due])
 
     async def housekeeping(now: datetime) -> dict[str, int]:
         """Forget expired conversations and the photos of drafts never sent."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from bot.messages import Kind
-from handlers import consult_staff
-from handlers.base import EVERYONE, Context, Flow, make_choice
+from bot.messages import Kind, Reply
+from handlers import consult_results, consult_staff
+from handlers.base import EVERYONE, Context, Flow, make_choice, number
 from storage.participation import Consultation
 
 KEY = "lk"
@@ -60,6 +60,9 @@ async def _show(ctx: Context, consultation: Consultation) -> str | None:
         make_choice(f"{KEY}:ans:{consultation.id}:{i}", label[:60])
         for i, label in enumerate(consultation.options)
     )
+    media = await consult_staff.attachment(ctx.store, consultation)
+    if media is not None:
+        ctx.replies.append(Reply(consultation.title, media=media))
     ctx.say(
         "consult.show",
         title=consultation.title,
@@ -73,11 +76,8 @@ async def _show(ctx: Context, consultation: Consultation) -> str | None:
 
 async def _open_for_me(ctx: Context, consultation_id: str) -> Consultation | None:
     """Return the consultation if it is open and concerns this resident's hamlet."""
-    consultation = (
-        await ctx.store.participation.consultation(int(consultation_id))
-        if consultation_id.isdigit()
-        else None
-    )
+    found = number(consultation_id)
+    consultation = await ctx.store.participation.consultation(found) if found else None
     resident = ctx.person.resident
     if consultation is None or resident is None or not reaches(consultation, resident.hamlet):
         ctx.say("consult.not_for_you")
@@ -100,16 +100,17 @@ async def choose(ctx: Context) -> str | None:
     consultation = await _open_for_me(ctx, consultation_id)
     if consultation is None:
         return None
-    if not index.isdigit() or int(index) >= len(consultation.options):
+    chosen = number(index)
+    if chosen is None or chosen >= len(consultation.options):
         return await _show(ctx, consultation)
     resident = ctx.person.resident
     await ctx.store.participation.answer(
-        consultation.id, resident.id, resident.hamlet, int(index), None
+        consultation.id, resident.id, resident.hamlet, chosen, None
     )
-    ctx.draft.update(consultation=consultation.id, choice=int(index))
+    ctx.draft.update(consultation=consultation.id, choice=chosen)
     ctx.say(
         "consult.recorded",
-        answer=consultation.options[int(index)],
+        answer=consultation.options[chosen],
         closes=consultation.closes_on.strftime("%d/%m/%Y"),
         choices=(make_choice(f"{KEY}:nocomment", ctx.t("consult.no_comment")),),
     )
@@ -137,8 +138,8 @@ FLOW = Flow(
     key=KEY,
     roles=EVERYONE,
     start=start,
-    steps={State.COMMENT: take_comment, **consult_staff.STEPS},
-    stateless={"see": see, "ans": choose, **consult_staff.PRESSES},
+    steps={State.COMMENT: take_comment, **consult_staff.STEPS, **consult_results.STEPS},
+    stateless={"see": see, "ans": choose, **consult_staff.PRESSES, **consult_results.PRESSES},
     commands=("laykien",),
     menu="menu.consult",
     menu_order=45,

@@ -1,6 +1,7 @@
 """/laykien for officials: open a consultation, follow it, close it, publish the conclusion.
 
-title -> description -> hamlets -> closing date -> question -> preview -> send.
+title -> description -> photo or document (optional) -> hamlets -> closing date ->
+question -> preview -> send.
 Supervision board members may read the results; only officials, leaders and admins act.
 """
 
@@ -8,10 +9,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot.config import Commune
 from bot.i18n import translator
-from bot.messages import Kind, Reply
-from handlers.base import OFFICIALS, Context, make_choice
+from bot.messages import Kind, Media, Reply
+from handlers.base import OFFICIALS, Context, make_choice, number
 from storage import Storage
 from storage.models import Role
 from storage.outbox import Push
@@ -20,6 +20,7 @@ from storage.participation import Consultation
 KEY = "lk"
 LIMITS = {"title": (5, 120), "desc": (10, 1500), "conclusion": (10, 1500)}
 MAX_OPTIONS = 6
+FILE_BUDGET = 32 * 1024 * 1024  # bytes of attachment copies one consultation may queue
 
 
 def may_consult(ctx: Context) -> bool:
@@ -72,9 +73,32 @@ async def take_title(ctx: Context) -> str | None:
 
 
 async def take_desc(ctx: Context) -> str | None:
-    """Stores the description and asks which hamlets it concerns."""
+    """Stores the description and offers to attach a photo or a document."""
     if _text_step(ctx, "desc", "consult.ask_desc", "lk.desc") is None:
         return "lk.desc"
+    return _ask_file(ctx)
+
+
+def _ask_file(ctx: Context) -> str:
+    ctx.say("consult.ask_file", choices=(_b("nofile", ctx.t("consult.no_file")),))
+    return "lk.file"
+
+
+async def take_file(ctx: Context) -> str | None:
+    """Keeps an uploaded photo or document (stored at once), then asks for the hamlets."""
+    msg = ctx.msg
+    upload = None
+    if msg.kind is Kind.PHOTO and msg.photos and msg.photos[0].data:
+        upload = ("photo", "anh.jpg", msg.photos[0].ref, msg.photos[0].data)
+    elif msg.documents and msg.documents[0].data:
+        document = msg.documents[0]
+        upload = ("document", document.filename, document.ref, document.data)
+    if upload is not None:
+        kind, name, ref, data = upload
+        media_id = await ctx.store.media.add(msg.channel, msg.user_id, ref, data)
+        ctx.draft["file"] = [kind, name, media_id]
+    elif ctx.action != "nofile":
+        return _ask_file(ctx)
     ctx.draft["hamlets"] = []
     return _ask_hamlets(ctx)
 
@@ -98,8 +122,8 @@ async def toggle_hamlet(ctx: Context) -> str | None:
     chosen = ctx.draft.setdefault("hamlets", [])
     if ctx.action == "hamall":
         ctx.draft["hamlets"] = list(hamlets)
-    elif ctx.action == "ham" and ctx.arg.isdigit() and int(ctx.arg) < len(hamlets):
-        name = hamlets[int(ctx.arg)]
+    elif ctx.action == "ham" and (index := number(ctx.arg)) is not None and index < len(hamlets):
+        name = hamlets[index]
         if name in chosen:
             chosen.remove(name)
         else:
@@ -173,16 +197,33 @@ async def confirm(ctx: Context) -> str | None:
             d["options"],
             date.fromisoformat(d["closes"]),
             ctx.person.staff.id,
+            tuple(d["file"]) if d.get("file") else None,
         )
+        await ctx.store.media.discard(ctx.msg.channel, ctx.msg.user_id)
         sent = await invite(ctx.store, consultation)
     ctx.say("consult.opened", title=consultation.title, count=sent)
     return None
 
 
+async def attachment(store: Storage, consultation: Consultation) -> Media | None:
+    """Return a consultation's photo or document as a Media to send, if it has one."""
+    file = await store.participation.file(consultation.id)
+    return Media(file[0], file[1], file[2]) if file else None
+
+
 async def invite(store: Storage, consultation: Consultation) -> int:
-    """Push a consultation to every active resident of its hamlets."""
+    """Push a consultation to every active resident of its hamlets.
+
+    Its photo or document rides along while its size times the recipients stays under
+    FILE_BUDGET (each outbox row holds its own copy); otherwise residents see it when they
+    open the consultation.
+    """
+    residents = await store.residents.audience(None, consultation.hamlets)
+    media = await attachment(store, consultation)
+    if media is not None and len(media.data) * len(residents) > FILE_BUDGET:
+        media = None
     pushes = []
-    for resident in await store.residents.audience(None, consultation.hamlets):
+    for resident in residents:
         t = translator(resident.language)
         reply = Reply(
             t(
@@ -191,6 +232,7 @@ async def invite(store: Storage, consultation: Consultation) -> int:
                 closes=consultation.closes_on.strftime("%d/%m/%Y"),
             ),
             choices=(_b(f"see:{consultation.id}", t("consult.invite_button")),),
+            media=media,
         )
         pushes.append(
             Push(
@@ -205,165 +247,13 @@ async def invite(store: Storage, consultation: Consultation) -> int:
     return await store.outbox.enqueue(pushes)
 
 
-def results_text(t, consultation: Consultation, tally: dict, comments: list) -> str:
-    """Write the counts by hamlet and option, then the comments (never who wrote them)."""
-    total = sum(sum(by.values()) for by in tally.values())
-    lines = [
-        t(
-            "consult.results_title",
-            title=consultation.title,
-            total=total,
-            status=t(f"consult.status_{consultation.status}"),
-        )
-    ]
-    for hamlet in sorted(tally, key=lambda h: h or ""):
-        counts = ", ".join(
-            f"{label}: {tally[hamlet].get(i, 0)}" for i, label in enumerate(consultation.options)
-        )
-        lines.append(
-            t("consult.results_line", hamlet=hamlet or t("consult.no_hamlet"), counts=counts)
-        )
-    if comments:
-        lines.append(t("consult.comments_title"))
-        lines += [f"- ({consultation.options[i]}) {text}" for i, text in comments[:30]]
-    if consultation.conclusion:
-        lines.append(t("consult.conclusion_line", text=consultation.conclusion))
-    return "\n".join(lines)
-
-
-async def list_results(ctx: Context) -> str | None:
-    """Lists every consultation for staff to open."""
-    if not may_read(ctx):
-        ctx.say("error.not_allowed")
-        return None
-    every = await ctx.store.participation.consultations("open", "closed", "concluded")
-    if not every:
-        ctx.say("consult.none_yet")
-        return None
-    buttons = tuple(
-        _b(f"res:{c.id}", f"{c.title[:40]} ({ctx.t(f'consult.status_{c.status}')})")
-        for c in every[:20]
-    )
-    ctx.say("consult.pick_results", choices=buttons)
-    return None
-
-
-async def show_results(ctx: Context) -> str | None:
-    """Shows a consultation's results, with close or conclude for officials."""
-    consultation = (
-        await ctx.store.participation.consultation(int(ctx.arg)) if ctx.arg.isdigit() else None
-    )
-    if consultation is None or not may_read(ctx):
-        ctx.say("error.not_allowed")
-        return None
-    repo = ctx.store.participation
-    text = results_text(
-        ctx.t, consultation, await repo.tally(consultation.id), await repo.comments(consultation.id)
-    )
-    buttons = []
-    if may_consult(ctx) and consultation.status == "open":
-        buttons.append(_b(f"close:{consultation.id}", ctx.t("consult.close_button")))
-    if may_consult(ctx) and consultation.status == "closed":
-        buttons.append(_b(f"conclude:{consultation.id}", ctx.t("consult.conclude_button")))
-    ctx.replies.append(Reply(text, choices=tuple(buttons)))
-    return None
-
-
-async def close_now(ctx: Context) -> str | None:
-    """Closes a consultation before its date and sends the results to officials and leaders."""
-    if not may_consult(ctx) or not ctx.arg.isdigit():
-        ctx.say("error.not_allowed")
-        return None
-    consultation = await ctx.store.participation.consultation(int(ctx.arg))
-    if consultation is None or not await close(ctx.store, ctx.commune, consultation):
-        ctx.say("consult.not_open")
-        return None
-    ctx.say("consult.closed_by_you", title=consultation.title)
-    return None
-
-
-async def close(store: Storage, commune: Commune, consultation: Consultation) -> bool:
-    """Close a consultation and send its results to officials and leaders, once."""
-    async with store.db.transaction():
-        if not await store.participation.close_consultation(consultation.id):
-            return False
-        closed = await store.participation.consultation(consultation.id)
-        t = translator(commune.language)
-        repo = store.participation
-        text = results_text(t, closed, await repo.tally(closed.id), await repo.comments(closed.id))
-        staff = await store.staff.list_by_role(Role.OFFICIAL, Role.LEADER)
-        await store.outbox.enqueue(
-            Push(
-                s.channel,
-                s.user_id,
-                Reply(text),
-                kind="notify",
-                source=f"consult:{closed.id}:closed",
-            )
-            for s in staff
-        )
-    return True
-
-
-async def ask_conclusion(ctx: Context) -> str | None:
-    """Asks an official for the commune's conclusion on a closed consultation."""
-    consultation = (
-        await ctx.store.participation.consultation(int(ctx.arg)) if ctx.arg.isdigit() else None
-    )
-    if not may_consult(ctx) or consultation is None or consultation.status != "closed":
-        ctx.say("error.not_allowed")
-        return None
-    ctx.draft = {"consultation": consultation.id}
-    ctx.say("consult.ask_conclusion", min=LIMITS["conclusion"][0], max=LIMITS["conclusion"][1])
-    return "lk.conclusion"
-
-
-async def take_conclusion(ctx: Context) -> str | None:
-    """Publishes the conclusion and sends it to every participant."""
-    text = _text_step(ctx, "conclusion", "consult.ask_conclusion", "lk.conclusion")
-    if text is None:
-        return "lk.conclusion"
-    store, consultation_id = ctx.store, ctx.draft["consultation"]
-    async with store.db.transaction():
-        if not may_consult(ctx) or not await store.participation.conclude(consultation_id, text):
-            ctx.say("consult.not_open")
-            return None
-        consultation = await store.participation.consultation(consultation_id)
-        pushes = []
-        for resident_id in await store.participation.participants(consultation_id):
-            resident = await store.residents.get(resident_id)
-            if resident is None or not resident.chat_id:
-                continue
-            t = translator(resident.language)
-            message = t("consult.conclusion_for_residents", title=consultation.title, text=text)
-            pushes.append(
-                Push(
-                    resident.channel,
-                    resident.chat_id,
-                    Reply(message),
-                    kind="broadcast",
-                    source=f"consult:{consultation_id}:conclusion",
-                    resident_id=resident.id,
-                )
-            )
-        sent = await store.outbox.enqueue(pushes)
-    ctx.say("consult.concluded", count=sent)
-    return None
-
-
-PRESSES = {
-    "new": new,
-    "results": list_results,
-    "res": show_results,
-    "close": close_now,
-    "conclude": ask_conclusion,
-}
+PRESSES = {"new": new}
 STEPS = {
     "lk.title": take_title,
     "lk.desc": take_desc,
+    "lk.file": take_file,
     "lk.hamlets": toggle_hamlet,
     "lk.closes": take_closes,
     "lk.options": take_options,
     "lk.confirm": confirm,
-    "lk.conclusion": take_conclusion,
 }

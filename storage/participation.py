@@ -41,19 +41,49 @@ class ParticipationRepo:
         self.db = db
 
     async def open_consultation(
-        self, title: str, description: str, hamlets: list[str], options: list[str],
-        closes_on: date, staff_id: int | None,
-    ) -> Consultation:  # fmt: skip
-        """Store a new consultation, open until `closes_on` (inclusive)."""
+        self,
+        title: str,
+        description: str,
+        hamlets: list[str],
+        options: list[str],
+        closes_on: date,
+        staff_id: int | None,
+        file: tuple[str, str, int] | None = None,
+    ) -> Consultation:
+        """Store a new consultation, open until `closes_on` (inclusive).
+
+        `file` is (kind, file name, media id): the bytes of an uploaded photo or document are
+        copied from the media table, where the official's upload waited during the draft.
+        """
+        kind, name, media_id = file or (None, None, None)
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO consultations (title, description, hamlets, options, closes_on,"
-                " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (title, description, json.dumps(hamlets, ensure_ascii=False),
-                 json.dumps(options, ensure_ascii=False), closes_on.isoformat(), staff_id,
-                 to_db_time(utcnow())),
-            )  # fmt: skip
+                " created_by, created_at, file_kind, file_name, file_data)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT data FROM media WHERE id = ?))",
+                (
+                    title,
+                    description,
+                    json.dumps(hamlets, ensure_ascii=False),
+                    json.dumps(options, ensure_ascii=False),
+                    closes_on.isoformat(),
+                    staff_id,
+                    to_db_time(utcnow()),
+                    kind,
+                    name,
+                    media_id,
+                ),
+            )
         return await self.consultation(cursor.lastrowid)
+
+    async def file(self, consultation_id: int) -> tuple[str, str, bytes] | None:
+        """Return a consultation's attached (kind, file name, bytes), or None."""
+        row = await self.db.fetchone(
+            "SELECT file_kind, file_name, file_data FROM consultations"
+            " WHERE id = ? AND file_data IS NOT NULL",
+            (consultation_id,),
+        )
+        return (row[0], row[1], row[2]) if row else None
 
     async def consultation(self, consultation_id: int) -> Consultation | None:
         """Return a consultation by id, or None."""

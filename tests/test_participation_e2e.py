@@ -7,9 +7,9 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from bot.config import QuietHours
-from handlers import consult_staff
+from handlers import consult_results
 from storage.models import Role
-from tests.test_feedback_e2e import send_feedback
+from tests.test_feedback_e2e import png, send_feedback
 from tests.test_onboarding_e2e import onboard
 
 
@@ -18,11 +18,15 @@ def commune(commune):
     return commune.model_copy(update={"quiet_hours": QuietHours(start=time(0, 0), end=time(0, 0))})
 
 
-async def open_consultation(official, hamlets=("Xóm 1",)):
+async def open_consultation(official, hamlets=("Xóm 1",), photo: bytes | None = None):
     await official.says("/laykien")
     await official.taps("Mở đợt lấy ý kiến mới")
     await official.says("Bê tông hóa đường liên xóm 1 - xóm 2")
     await official.says("Đổ bê tông 800 m đường, nhà nước hỗ trợ xi măng, dân góp ngày công.")
+    if photo is None:
+        await official.taps("Không có tệp kèm theo")
+    else:
+        await official.sends_photo(photo)
     for hamlet in hamlets:
         await official.taps(hamlet)
     await official.taps("Xong")
@@ -63,7 +67,7 @@ async def test_consultation_reaches_only_its_hamlets_and_counts_one_answer_each(
     assert "không dành cho xóm của bạn" in forged[0].text
     assert await world.store.participation.tally(consultation.id) == {"Xóm 1": {0: 1, 1: 1}}
 
-    assert await consult_staff.close(world.store, world.commune, consultation)
+    assert await consult_results.close(world.store, world.commune, consultation)
     await world.drain()
     results = world.emu.messages(leader.id)[-1].text
     assert "2 người trả lời" in results and "Xóm 1: Đồng ý: 1, Không đồng ý: 1" in results
@@ -81,6 +85,20 @@ async def test_consultation_reaches_only_its_hamlets_and_counts_one_answer_each(
     assert "Kết luận của xã" in world.emu.messages(lan.id)[-1].text
     assert "Kết luận của xã" in world.emu.messages(hoa.id)[-1].text
     assert not any("Kết luận" in m.text for m in world.emu.messages(nam.id))
+
+
+async def test_a_consultation_carries_its_drawing_to_residents(world):
+    minh = await world.staff("Cán bộ Minh", Role.OFFICIAL)
+    lan = world.resident("Lan")
+    await onboard(lan, hamlet="Xóm 1")
+    await open_consultation(minh, photo=png(7))
+    await world.drain()
+    invitation = world.emu.messages(lan.id)[-1]
+    assert invitation.photo is not None and "Bê tông hóa" in (invitation.caption or "")
+    assert world.emu.file_bytes(invitation.photo[-1]["file_id"]) == png(7)
+    assert await world.store.db.fetchval("SELECT COUNT(*) FROM media") == 0  # draft copy gone
+    shown = await lan.taps("Xem và góp ý")
+    assert shown[0].photo is not None and shown[-1].buttons
 
 
 async def test_resident_cannot_open_a_consultation(world):
