@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 from contextlib import suppress
+from datetime import date
 
 from aiohttp import web
 
@@ -15,6 +16,7 @@ from bot.i18n import translator
 from bot.jobs import build_jobs
 from bot.router import Router
 from bot.scheduler import Scheduler
+from bot.workdays import vietnam_holidays
 from storage import Storage
 
 log = logging.getLogger(__name__)
@@ -76,7 +78,8 @@ class LoaXa:
                 "environment/.env: LOAXA_TELEGRAM_TOKEN, LOAXA_ZALO_TOKEN: no channel is"
                 " configured; set a Telegram or a Zalo bot token (or both)"
             )
-        self.store = await Storage.open(settings.db)
+        self.store = await Storage.open(settings.db, busy_timeout_ms=settings.db_busy_timeout_ms)
+        vietnam_holidays().get(date.today())  # now, not in the first resident's deadline
         await sync_staff(self.store, self.commune)
         self.router = Router(self.store, self.commune, flood_limit=settings.flood_limit)
         web_app = web.Application(client_max_size=MAX_BODY) if self._needs_web() else None

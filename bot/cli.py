@@ -80,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _with_store(settings, work):
-    store = await Storage.open(settings.db)
+    store = await Storage.open(settings.db, busy_timeout_ms=settings.db_busy_timeout_ms)
     try:
         return await work(store)
     finally:

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
     db: Path = Path("data/loaxa.db")
+    # How long a write waits for another process's lock (a backup, an operator's sqlite3
+    # shell) before the person is told the system is busy and to try again.
+    db_busy_timeout_ms: int = Field(default=5000, ge=1, le=600_000)
     config: Path | None = None
     log_level: str = "INFO"
     concurrent_updates: int = Field(default=16, ge=1, le=256)

@@ -10,7 +10,7 @@ about their own feedback are not outreach and still reach them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -19,6 +19,8 @@ from bot.config import Commune
 from bot.quiet import next_allowed
 from storage import Storage
 from storage.models import Resident, Topic
+
+PAGE = 1000  # residents read at once when pushing to an audience
 
 # The quiet hours a resident may choose in /theodoi; the first is "the commune's".
 QUIET_CHOICES: tuple[tuple[time, time] | None, ...] = (
@@ -42,13 +44,32 @@ class Audience:
     hamlets: tuple[str, ...] = ()
     topic: Topic | None = None
 
+    def _query(self, default_topic: Topic) -> tuple[Topic, tuple[str, ...] | None]:
+        if self.kind == "hamlets":
+            return default_topic, self.hamlets
+        if self.kind == "topic" and self.topic is not None:
+            return self.topic, None
+        return default_topic, None
+
     async def residents(self, store: Storage, default_topic: Topic) -> list[Resident]:
         """Return the active residents this audience reaches, in id order."""
-        if self.kind == "hamlets":
-            return await store.residents.audience(default_topic, self.hamlets)
-        if self.kind == "topic" and self.topic is not None:
-            return await store.residents.audience(self.topic)
-        return await store.residents.audience(default_topic)
+        return await store.residents.audience(*self._query(default_topic))
+
+    async def count(self, store: Storage, default_topic: Topic) -> int:
+        """Count the residents this audience reaches, without reading them."""
+        return await store.residents.count_audience(*self._query(default_topic))
+
+    async def pages(
+        self, store: Storage, default_topic: Topic, size: int = PAGE
+    ) -> AsyncIterator[list[Resident]]:
+        """Yield the residents this audience reaches, in id order, `size` at a time: a
+        100,000-resident commune is never held in memory at once."""
+        after = 0
+        while page := await store.residents.audience(
+            *self._query(default_topic), after=after, limit=size
+        ):
+            yield page
+            after = page[-1].id
 
 
 def format_hours(hours: tuple[time, time]) -> str:

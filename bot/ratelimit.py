@@ -93,23 +93,26 @@ class CallLimit:
     """How many sends may be in flight at once: up to `maximum`, fewer when they only queue.
 
     TCP Vegas's rule, applied to calls as Netflix's concurrency-limits does: the shortest
-    recent round trip is what a call costs with nothing queued; the excess of the current
-    one says how many calls wait behind each other. Far from the service (50 ms away) all
+    recent round trip is what a call costs with nothing queued; the excess of the current one
+    says how many calls wait behind each other. Far from the service (50 ms away) all
     `maximum` calls overlap usefully; on a loopback or a busy CPU they only queue, and each
-    extra open connection costs httpcore's pool bookkeeping on every request.
+    extra open connection costs httpcore's pool bookkeeping on every request. Every WINDOW
+    round trips the limit drops to `minimum` for a few calls (BBR's ProbeRTT), so that the
+    shortest round trip is measured afresh rather than remembered from a quieter moment.
     """
 
-    ALPHA, BETA = 3.0, 6.0  # calls queued: below ALPHA grow the limit, above BETA shrink it
-    WINDOW = 500  # round trips per window of the shortest one (the service may get slower)
+    ALPHA, BETA = 1.5, 3.0  # calls queued: below ALPHA grow the limit, above BETA shrink it
+    WINDOW = 1000  # round trips between two probes of the shortest round trip
 
     def __init__(self, maximum: int, minimum: int = 2) -> None:
         self.maximum = maximum
         self.minimum = min(minimum, maximum)
-        self.limit = float(maximum)
+        self.limit = float(min(maximum, 2 * self.minimum))  # grows when calls overlap usefully
         self.active = 0
         self._room = asyncio.Event()
         self._best = self._window_best = math.inf
         self._samples = 0
+        self._probing = 0  # round trips left to measure at `minimum` calls in flight
 
     async def acquire(self) -> None:
         """Wait until one more call may start."""
@@ -128,10 +131,14 @@ class CallLimit:
     def _learn(self, round_trip: float) -> None:
         self._window_best = min(self._window_best, round_trip)
         self._samples += 1
-        if self._samples >= self.WINDOW:
-            self._best, self._window_best, self._samples = self._window_best, math.inf, 0
+        if self._samples % self.WINDOW == 0:
+            self._best, self._window_best = self._window_best, math.inf
+            self._probing, self.limit = self.maximum + self.minimum, float(self.minimum)
+        if self._probing:
+            self._probing -= 1
+            return
         queued = self.limit * (1 - min(self._best, self._window_best) / round_trip)
         if queued < self.ALPHA:
-            self.limit = min(float(self.maximum), self.limit + 1 / self.limit)
+            self.limit = min(float(self.maximum), self.limit + 1)
         elif queued > self.BETA:
-            self.limit = max(float(self.minimum), self.limit - 1 / self.limit)
+            self.limit = max(float(self.minimum), self.limit - 1)

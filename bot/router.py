@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 from bot.config import Commune
 from bot.i18n import translator
 from bot.messages import Inbound, Kind, Reply
-from bot.text import fold, match_choice
+from bot.text import match_choice
 from handlers import FLOWS
 from handlers.base import Context, Flow, Person, make_choice
 from storage import Storage, is_transient
@@ -26,7 +27,10 @@ ONBOARDING = "onb"
 FLOOD_WINDOW = 10.0  # seconds; Router(flood_limit=N) is how many messages per window
 MAX_WAITING = 4  # messages from one person queued behind their own lock
 STOP_COMMAND = "dung"
-STOP_WORDS = frozenset({"dung", "stop"})  # folded: "dừng", "Dừng!", "DUNG", "Stop", /dung, /stop
+STOP_COMMANDS = frozenset({"dung", "stop"})  # /dung, /stop
+# Typed alone, any case, punctuation ignored. Diacritics are kept on purpose: without them
+# "dung" is also "đúng" ("right"), which people type as an answer.
+STOP_WORDS = frozenset({"dừng", "stop"})
 
 
 class Router:
@@ -212,7 +216,9 @@ class Router:
         next_state = await step(ctx)
         key = ctx.msg.key
         if next_state is None:
-            if session is not None or ctx.draft:
+            # Only the flow that owns the conversation ends it: /help, /menu or a button of
+            # another flow answered in passing leave a half-written feedback where it was.
+            if session is not None and session.flow == flow.key:
                 await self.store.sessions.delete(key)
         else:
             offered = next((r.choices for r in reversed(ctx.replies) if r.choices), ())
@@ -274,5 +280,6 @@ class Router:
 def _asks_to_stop(msg: Inbound) -> bool:
     """Tell whether a message asks to stop all pushes: /dung, /stop, or the word typed alone."""
     if msg.kind is Kind.COMMAND:
-        return msg.command in STOP_WORDS
-    return msg.kind is Kind.TEXT and fold(msg.text) in STOP_WORDS
+        return msg.command in STOP_COMMANDS
+    word = unicodedata.normalize("NFC", msg.text).casefold().strip(" .!?,;:\n\t")
+    return msg.kind is Kind.TEXT and word in STOP_WORDS

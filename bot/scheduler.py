@@ -1,13 +1,15 @@
 """Scheduled work on APScheduler 3 (AsyncIOScheduler), made safe against restarts.
 
 Jobs are rebuilt from code and configuration at every start (no pickled job store).
-Each firing first claims a key "<job>@<period>" in the job_runs table (period: the local
-date for daily jobs, the ISO week for weekly ones), so a double fire or a restart never runs
-a job twice in one period; pushes are idempotent in the outbox as well.
+Each period of a job runs once: a firing whose key "<job>@<period>" (period: the local date
+for daily jobs, the ISO week for weekly ones) is in the job_runs table is skipped, and the
+key is recorded when the job has done its work. A crash half-way leaves no key, so the job
+runs again; what it had already enqueued is not sent twice, because outbox rows are unique
+by source.
 
 Missed firings: at start-up, every job whose latest scheduled time in the past 7 days has
-no claimed key runs once, now (coalesced: many missed days give one run). A job that raises
-releases its key, so the next start (or the next scheduled time) tries again.
+no key runs once, now (coalesced: many missed days give one run). A job that raises records
+no key, so the next start (or the next scheduled time) tries again.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ class Scheduler:
         self.jobs = {job.name: job for job in jobs}
         self.clock = clock
         self._aps: AsyncIOScheduler | None = None
+        self._running: set[str] = set()  # a slow job is never started twice at once
 
     def trigger(self, job: Job) -> CronTrigger:
         return CronTrigger(timezone=self.zone, **job.cron)
@@ -115,15 +118,20 @@ class Scheduler:
         job = self.jobs[name]
         now = self.clock()
         key = self.key(job, scheduled or now)
-        if not await self.store.jobs.claim(key, job.name):
+        if name in self._running or await self.store.jobs.fired(key):
             log.info("job %s already ran (%s)", name, key)
             return False
+        self._running.add(name)
         try:
             result = await job.run(now)
         except Exception:
             log.exception("job %s failed; it will run again at the next start", name)
-            await self.store.jobs.release(key)
             return False
+        finally:
+            self._running.discard(name)
+        # Claimed after the work, so a crash half-way runs it again at the next start; the
+        # pushes it made are unique by source in the outbox, so nobody gets them twice.
+        await self.store.jobs.claim(key, job.name)
         log.info("job %s ran: %s", name, result)
         return True
 

@@ -46,8 +46,8 @@ def match_choice(typed: str, labels: Sequence[str]) -> int | None:
     answer = fold(typed)
     if not answer:
         return None
-    if answer.isdigit():
-        number = int(answer)
+    if answer.isdigit():  # "²" is a digit too, which int() refuses, as it does 5,000 digits
+        number = int(answer) if answer.isascii() and len(answer) <= 9 else 0
         return number - 1 if 1 <= number <= len(labels) else None
     folded = [fold(label) for label in labels]
     if answer in folded:

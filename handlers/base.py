@@ -102,6 +102,15 @@ class Context:
         return parts[2] if self.msg.kind is Kind.CHOICE and len(parts) > 2 else ""
 
 
+def number(text: str) -> int | None:
+    """Read an index, a page or a row id from button data; None unless it is one.
+
+    `str.isdigit()` alone lets through "²" (which int() refuses) and numbers too big for
+    SQLite's 64-bit integers (OverflowError when bound): forged data must never reach them.
+    """
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
 def make_choice(data: str, label: str) -> Choice:
     """Make a button, refusing data that Telegram would reject."""
     if not 1 <= len(data.encode()) <= CALLBACK_LIMIT:

@@ -24,6 +24,7 @@ async def show_help(ctx: Context) -> str | None:
 
 async def cancel(ctx: Context) -> str | None:
     """Drops the conversation in progress and any photos of an unsent draft."""
+    await ctx.store.sessions.delete(ctx.msg.key)
     await ctx.store.media.discard(ctx.msg.channel, ctx.msg.user_id)
     ctx.say("basics.cancelled")
     ctx.show_menu = True

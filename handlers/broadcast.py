@@ -18,7 +18,7 @@ from enum import StrEnum
 from bot.messages import Kind, Reply
 from bot.outreach import parse_send_time
 from handlers import broadcast_send as sending
-from handlers.base import OFFICIALS, Context, Flow, make_choice
+from handlers.base import OFFICIALS, Context, Flow, make_choice, number
 from storage.models import Role, Topic
 
 KEY = "tb"
@@ -171,8 +171,9 @@ async def toggle_hamlet(ctx: Context) -> str | None:
         if chosen:
             return await _preview(ctx)
         return _ask_hamlets(ctx, "outreach.bc_hamlets_none")
-    if ctx.action == "h" and ctx.arg.isdigit() and int(ctx.arg) < len(ctx.commune.hamlets):
-        chosen ^= {int(ctx.arg)}
+    index = number(ctx.arg)
+    if ctx.action == "h" and index is not None and index < len(ctx.commune.hamlets):
+        chosen ^= {index}
         ctx.draft["hamlets"] = sorted(chosen)
     return _ask_hamlets(ctx, "outreach.bc_ask_hamlets")
 
@@ -188,7 +189,7 @@ async def choose_topic(ctx: Context) -> str | None:
 async def _preview(ctx: Context) -> str:
     """Shows the message as residents will see it, who gets it and how many."""
     audience = sending.audience_from(ctx.draft, ctx.commune.hamlets)
-    count = len(await sending.recipients(ctx.store, audience))
+    count = await sending.count(ctx.store, audience)
     if count == 0:
         ctx.say("outreach.bc_nobody")
         return _ask_audience(ctx)
@@ -230,7 +231,7 @@ async def ask_when(ctx: Context) -> str | None:
         return State.WHEN
     ctx.draft["at"] = at.isoformat()
     audience = sending.audience_from(ctx.draft, ctx.commune.hamlets)
-    count = len(await sending.recipients(ctx.store, audience))
+    count = await sending.count(ctx.store, audience)
     ctx.say("outreach.bc_confirm_when", at=_local(ctx, at), count=count, choices=(
         ctx.button(f"{KEY}:confirm", "outreach.bc_confirm"),
         ctx.button(f"{KEY}:abort", "outreach.bc_abort"),
@@ -274,7 +275,8 @@ def _aborted(ctx: Context) -> None:
 
 async def cancel_scheduled(ctx: Context) -> str | None:
     """Cancels a scheduled broadcast before its time (its author, a leader or an admin)."""
-    broadcast = await ctx.store.broadcasts.get(int(ctx.arg)) if ctx.arg.isdigit() else None
+    broadcast_id = number(ctx.arg)
+    broadcast = await ctx.store.broadcasts.get(broadcast_id) if broadcast_id else None
     staff = ctx.person.staff
     mine = broadcast is not None and staff is not None and broadcast.author_id == staff.id
     if broadcast is None or not (mine or ctx.person.role in (Role.LEADER, Role.ADMIN)):

@@ -21,7 +21,7 @@ from bot.messages import Media, Reply
 from bot.outreach import Audience, QuietClock
 from storage import Storage
 from storage.broadcasts import Broadcast, report_source, source
-from storage.models import Resident, Topic
+from storage.models import Topic
 from storage.outbox import Push
 
 PRIORITY = 6  # after one-to-one notifications (0-5), before survey invitations and campaigns
@@ -64,9 +64,9 @@ def describe(t: Translator, audience: Audience | Broadcast) -> str:
     return t("outreach.bc_to_all")
 
 
-async def recipients(store: Storage, audience: Audience) -> list[Resident]:
-    """Return who would receive a broadcast to this audience now."""
-    return await audience.residents(store, Topic.ANNOUNCEMENTS)
+async def count(store: Storage, audience: Audience) -> int:
+    """Count who would receive a broadcast to this audience now."""
+    return await audience.count(store, Topic.ANNOUNCEMENTS)
 
 
 async def attachment(store: Storage, broadcast_id: int, count: int) -> tuple[Media | None, bool]:
@@ -88,29 +88,34 @@ async def send(
     send_at: datetime,
     now: datetime,
 ) -> Sent | None:
-    """Enqueue a draft for its audience in one transaction; None when it was already sent."""
+    """Enqueue a draft for its audience in one transaction; None when it was already sent.
+
+    The audience is read and enqueued a page at a time inside the transaction (nothing
+    else writes meanwhile), so memory stays flat whatever the number of recipients.
+    """
     broadcast = await store.broadcasts.get(broadcast_id)
     if broadcast is None or broadcast.status != "draft":
         return None
-    people = await recipients(store, audience)
-    media, _ = await attachment(store, broadcast_id, len(people))
-    reply = Reply(broadcast.text, media=media)
-    clock = await QuietClock.load(store, commune, [r.id for r in people])
-    pushes = [
-        Push(r.channel, r.chat_id, reply, kind="broadcast", source=source(broadcast_id),
-             priority=PRIORITY, resident_id=r.id, not_before=clock.not_before(r.id, send_at, now))
-        for r in people
-    ]  # fmt: skip
     arg = list(audience.hamlets) if audience.kind == "hamlets" else str(audience.topic or "")
+    total = held = 0
     async with store.db.transaction():
-        queued = await store.broadcasts.queue(
-            broadcast_id, audience.kind, arg, len(pushes), send_at, now
-        )
-        if not queued:
+        people = await count(store, audience)
+        media, _ = await attachment(store, broadcast_id, people)
+        reply = Reply(broadcast.text, media=media)
+        if not await store.broadcasts.queue(broadcast_id, audience.kind, arg, people, send_at, now):
             return None
-        await store.outbox.enqueue(pushes)
-    held = sum(1 for p in pushes if p.not_before is not None and p.not_before > send_at)
-    return Sent(len(pushes), held)
+        async for page in audience.pages(store, Topic.ANNOUNCEMENTS):
+            clock = await QuietClock.load(store, commune, [r.id for r in page])
+            pushes = [
+                Push(r.channel, r.chat_id, reply, kind="broadcast", source=source(broadcast_id),
+                     priority=PRIORITY, resident_id=r.id,
+                     not_before=clock.not_before(r.id, send_at, now))
+                for r in page
+            ]  # fmt: skip
+            await store.outbox.enqueue(pushes)
+            total += len(pushes)
+            held += sum(1 for p in pushes if p.not_before is not None and p.not_before > send_at)
+    return Sent(total, held)
 
 
 async def cancel(store: Storage, broadcast_id: int, now: datetime) -> int | None:

@@ -104,9 +104,11 @@ async def choose(ctx: Context) -> str | None:
     if chosen is None or chosen >= len(consultation.options):
         return await _show(ctx, consultation)
     resident = ctx.person.resident
-    await ctx.store.participation.answer(
+    if not await ctx.store.participation.answer(
         consultation.id, resident.id, resident.hamlet, chosen, None
-    )
+    ):
+        ctx.say("consult.closed", title=consultation.title)  # it closed a moment ago
+        return None
     ctx.draft.update(consultation=consultation.id, choice=chosen)
     ctx.say(
         "consult.recorded",

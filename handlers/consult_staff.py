@@ -7,7 +7,7 @@ Supervision board members may read the results; only officials, leaders and admi
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot.i18n import translator
 from bot.messages import Kind, Media, Reply
@@ -20,6 +20,7 @@ from storage.participation import Consultation
 KEY = "lk"
 LIMITS = {"title": (5, 120), "desc": (10, 1500), "conclusion": (10, 1500)}
 MAX_OPTIONS = 6
+MAX_OPEN = timedelta(days=366)  # a consultation stays open a year at most
 FILE_BUDGET = 32 * 1024 * 1024  # bytes of attachment copies one consultation may queue
 
 
@@ -140,7 +141,8 @@ async def take_closes(ctx: Context) -> str | None:
         closes = datetime.strptime(ctx.msg.text.strip(), "%d/%m/%Y").date()
     except ValueError:
         closes = None
-    if closes is None or closes < ctx.now.astimezone(ctx.commune.zone).date():
+    today = ctx.now.astimezone(ctx.commune.zone).date()
+    if closes is None or not today <= closes <= today + MAX_OPEN:
         ctx.say("consult.ask_closes")
         return "lk.closes"
     ctx.draft["closes"] = closes.isoformat()

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from bot.i18n import translator
 from bot.messages import Kind, Reply
-from handlers.base import EVERYONE, OFFICIALS, Context, Flow, make_choice
+from handlers.base import EVERYONE, OFFICIALS, Context, Flow, make_choice, number
 from storage.models import Topic
 from storage.outbox import Push
 
@@ -155,7 +155,7 @@ async def confirm(ctx: Context) -> str | None:
 
 async def ask(ctx: Context) -> str | None:
     """Asks a resident for their question to a dialogue that is still open to questions."""
-    dialogue = await ctx.store.dialogues.dialogue(int(ctx.arg)) if ctx.arg.isdigit() else None
+    dialogue = await ctx.store.dialogues.dialogue(number(ctx.arg)) if number(ctx.arg) else None
     if dialogue is None or dialogue.status != "announced" or ctx.person.resident is None:
         ctx.say("dialogue.none")
         return None
@@ -169,14 +169,16 @@ async def take_question(ctx: Context) -> str | None:
     if (text := _text(ctx, "question", "dialogue.ask_question_again")) is None:
         return State.QUESTION
     resident = ctx.person.resident
-    await ctx.store.dialogues.ask(ctx.draft["dialogue"], resident.id, resident.hamlet, text)
-    ctx.say("dialogue.question_saved")
+    if await ctx.store.dialogues.ask(ctx.draft["dialogue"], resident.id, resident.hamlet, text):
+        ctx.say("dialogue.question_saved")
+    else:  # the answers were published meanwhile
+        ctx.say("dialogue.none")
     return None
 
 
 async def questions(ctx: Context) -> str | None:
     """Shows officials a dialogue's questions, grouped by hamlet, to answer one by one."""
-    dialogue = await ctx.store.dialogues.dialogue(int(ctx.arg)) if ctx.arg.isdigit() else None
+    dialogue = await ctx.store.dialogues.dialogue(number(ctx.arg)) if number(ctx.arg) else None
     if not _official(ctx) or dialogue is None:
         ctx.say("error.not_allowed")
         return None
@@ -201,10 +203,10 @@ async def questions(ctx: Context) -> str | None:
 
 async def pick_question(ctx: Context) -> str | None:
     """Asks the official for the answer given at the session to one question."""
-    if not _official(ctx) or not ctx.arg.isdigit():
+    if not _official(ctx) or not number(ctx.arg):
         ctx.say("error.not_allowed")
         return None
-    ctx.draft = {"question": int(ctx.arg)}
+    ctx.draft = {"question": number(ctx.arg)}
     ctx.say("dialogue.ask_answer", max=LIMITS["answer"][1])
     return State.ANSWER
 
@@ -216,14 +218,16 @@ async def take_answer(ctx: Context) -> str | None:
     if not _official(ctx):
         ctx.say("error.not_allowed")
         return None
-    await ctx.store.dialogues.answer(ctx.draft["question"], text, ctx.person.staff.id)
-    ctx.say("dialogue.answer_saved")
+    if await ctx.store.dialogues.answer(ctx.draft["question"], text, ctx.person.staff.id):
+        ctx.say("dialogue.answer_saved")
+    else:  # no such question, or its dialogue is already published
+        ctx.say("dialogue.question_gone")
     return None
 
 
 async def publish(ctx: Context) -> str | None:
     """Publishes the answers: each asker receives their own question's answer."""
-    dialogue = await ctx.store.dialogues.dialogue(int(ctx.arg)) if ctx.arg.isdigit() else None
+    dialogue = await ctx.store.dialogues.dialogue(number(ctx.arg)) if number(ctx.arg) else None
     if not _official(ctx) or dialogue is None:
         ctx.say("error.not_allowed")
         return None

@@ -43,6 +43,8 @@ def _button(ctx: Context, action: str, label_key: str, **values):
 
 async def start(ctx: Context) -> str | None:
     """Checks the sender's limits, then asks what kind of message it is."""
+    if ctx.person.role is Role.HAMLET_HEAD:  # sends for many neighbours: no per-person limits
+        return await _ask_behalf(ctx)
     rules = ctx.commune.feedback
     chat = (ctx.msg.channel, ctx.msg.chat_id)
     if await ctx.store.feedback.count_open_by_sender(*chat) >= rules.max_open_per_resident:
@@ -54,13 +56,15 @@ async def start(ctx: Context) -> str | None:
     if await ctx.store.feedback.count_sent_since(*chat, midnight) >= rules.max_per_day:
         ctx.say("fb.limit_day", limit=rules.max_per_day)
         return None
-    if ctx.person.role is Role.HAMLET_HEAD:
-        ctx.say("fb.ask_behalf", choices=(
-            _button(ctx, "behalf:self", "fb.behalf_self"),
-            _button(ctx, "behalf:other", "fb.behalf_other"),
-        ))  # fmt: skip
-        return State.BEHALF
     return _ask_kind(ctx)
+
+
+async def _ask_behalf(ctx: Context) -> str:
+    ctx.say("fb.ask_behalf", choices=(
+        _button(ctx, "behalf:self", "fb.behalf_self"),
+        _button(ctx, "behalf:other", "fb.behalf_other"),
+    ))  # fmt: skip
+    return State.BEHALF
 
 
 async def choose_behalf(ctx: Context) -> str | None:
@@ -194,7 +198,7 @@ async def choose_place(ctx: Context) -> str | None:
         ctx.draft["hamlet"] = hamlet
         return _ask_anonymous(ctx)
     if ctx.action == "place" and ctx.arg == "hamlet" and hamlet:
-        ctx.draft["hamlet"] = hamlet
+        ctx.draft.update(hamlet=hamlet, place_is_hamlet=True)
         return _ask_anonymous(ctx)
     if ctx.action == "place" and ctx.arg == "skip":
         return _ask_anonymous(ctx)
@@ -237,6 +241,8 @@ async def choose_anonymous(ctx: Context) -> str | None:
 def _review(ctx: Context) -> str:
     d, t = ctx.draft, ctx.t
     category = ctx.commune.category(d["category"])
+    if category is None:  # removed from the commune file while the draft waited
+        return _ask_category(ctx, "fb.category_again")
     place = d.get("address") or d.get("hamlet") or t("fb.place_unknown")
     if d.get("location"):
         place = t("fb.place_location", place=place)
@@ -247,7 +253,8 @@ def _review(ctx: Context) -> str:
         text=d["description"],
         photos=len(d.get("media", [])),
         place=place,
-        who=t("fb.anon_yes") if d.get("anonymous") else t("fb.anon_no"),
+        who=(t("fb.anon_yes") if d.get("anonymous") else t("fb.anon_no"))
+        + (t("fb.review_behalf", name=d["behalf"]) if d.get("behalf") else ""),
         choices=(_button(ctx, "send:yes", "fb.send"), _button(ctx, "send:restart", "fb.restart")),
     )
     return State.REVIEW
@@ -259,8 +266,10 @@ async def confirm(ctx: Context) -> str | None:
         return _review(ctx)
     if ctx.arg == "restart":
         await ctx.store.media.discard(ctx.msg.channel, ctx.msg.user_id)
-        ctx.draft = {}
+        ctx.draft = {"behalf": ctx.draft["behalf"]} if ctx.draft.get("behalf") else {}
         return _ask_kind(ctx)
+    if ctx.commune.category(ctx.draft.get("category", "")) is None:
+        return _ask_category(ctx, "fb.category_again")
     item = await _submit(ctx)
     ctx.say("fb.sent", code=item.code, deadline=item.deadline.strftime("%d/%m/%Y"))
     if item.kind in FORMAL:
@@ -287,7 +296,9 @@ async def _submit(ctx: Context):
         notify_chat_id=msg.chat_id,
         submitted_by=ctx.person.staff.id if d.get("behalf") and ctx.person.staff else None,
         on_behalf_of=d.get("behalf"),
-        hamlet=d.get("hamlet"),
+        # An anonymous sender's own hamlet is kept only when they named it as the place:
+        # in a small hamlet it would point at them.
+        hamlet=d.get("hamlet") if d.get("place_is_hamlet") or not d.get("anonymous") else None,
         address=d.get("address"),
         latitude=location[0],
         longitude=location[1],

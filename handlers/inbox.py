@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.messages import Reply
 from handlers import supervision
-from handlers.base import Context, Flow, make_choice
+from handlers.base import Context, Flow, make_choice, number
 from handlers.feedback_status import CLOSED, OPEN, Status
 from handlers.inbox_actions import assign_to, choose_action, take_text
 from handlers.inbox_view import (
@@ -46,8 +46,9 @@ def _filter(ctx: Context, code: str | None, value: str | None) -> InboxFilter | 
     if code == "cat" and value and ctx.commune.category(value):
         return InboxFilter(statuses=_OPEN, category=value)
     hamlets = ctx.commune.hamlets
-    if code == "ham" and value and value.isdigit() and int(value) < len(hamlets):
-        return InboxFilter(statuses=_OPEN, hamlet=hamlets[int(value)])
+    index = number(value or "")
+    if code == "ham" and index is not None and index < len(hamlets):
+        return InboxFilter(statuses=_OPEN, hamlet=hamlets[index])
     return None
 
 
@@ -114,7 +115,7 @@ async def _start_list(ctx: Context, code: str, value: str | None) -> str:
 
 async def turn_page(ctx: Context) -> str | None:
     """Shows another page of the current list."""
-    ctx.draft["page"] = int(ctx.arg) if ctx.arg.isdigit() else 0
+    ctx.draft["page"] = number(ctx.arg) or 0
     return await show_list(ctx)
 
 
@@ -144,7 +145,7 @@ async def show_list(ctx: Context) -> str:
                 n=n,
                 code=item.code,
                 category=category_name(ctx.commune, item),
-                place=item.hamlet or item.address or t("inbox.place_unknown"),
+                place=item.address or item.hamlet or t("inbox.place_unknown"),
                 due=due_short(ctx, item, today),
                 status=t(f"fb.status_{item.status}"),
                 snippet=" ".join(item.description.split())[:SNIPPET],
@@ -166,7 +167,7 @@ def _menu_button(ctx: Context):
 
 async def view_item(ctx: Context) -> str | None:
     """Shows an item picked from a list."""
-    item = await ctx.store.feedback.get(int(ctx.arg)) if ctx.arg.isdigit() else None
+    item = await ctx.store.feedback.get(number(ctx.arg)) if number(ctx.arg) else None
     if item is None:
         ctx.say("inbox.not_found")
         return await show_list(ctx)
@@ -175,7 +176,7 @@ async def view_item(ctx: Context) -> str | None:
 
 async def open_item(ctx: Context) -> str | None:
     """Opens an item from a pushed notification's button (no conversation needed)."""
-    item = await ctx.store.feedback.get(int(ctx.arg)) if ctx.arg.isdigit() else None
+    item = await ctx.store.feedback.get(number(ctx.arg)) if number(ctx.arg) else None
     if item is None:
         ctx.say("inbox.not_found")
         ctx.show_menu = True

@@ -16,7 +16,7 @@ from enum import StrEnum
 import content
 from bot.messages import Choice
 from content import Item, Library, show_date
-from handlers.base import EVERYONE, Context, Flow, make_choice
+from handlers.base import EVERYONE, Context, Flow, make_choice, number
 from handlers.onboarding import KEY as ONBOARDING
 
 KEY = "tl"
@@ -90,7 +90,7 @@ async def open_topic(ctx: Context) -> str | None:
     if topic is None:
         return await _gone(ctx)
     pages = max(1, -(-len(topic.items) // PAGE_SIZE))
-    page = min(int(page_text), pages - 1) if page_text.isdigit() else 0
+    page = min(number(page_text) or 0, pages - 1)
     answers = await _answers(ctx)
     shown = topic.items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     buttons = [
@@ -192,10 +192,11 @@ async def check_answer(ctx: Context) -> str | None:
     library = _library()
     item_id, _, index = ctx.arg.rpartition(":")
     item = library.item(item_id)
-    if item is None or item.quiz is None or not index.isdigit():
+    picked = number(index)
+    if item is None or item.quiz is None or picked is None:
         return await _gone(ctx)
     quiz = item.quiz
-    chosen = quiz.options[int(index)] if int(index) < len(quiz.options) else None
+    chosen = quiz.options[picked] if picked < len(quiz.options) else None
     if chosen is None:
         return await _gone(ctx)
     correct = chosen == quiz.answer

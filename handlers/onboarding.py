@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from bot.messages import Kind
 from bot.text import match_choice
-from handlers.base import EVERYONE, Context, Flow, make_choice
+from handlers.base import EVERYONE, Context, Flow, make_choice, number
 from storage.models import ResidentStatus, Topic
 
 KEY = "onb"
@@ -86,8 +86,9 @@ def _follow_deep_link(ctx: Context, payload: str) -> None:
 
 async def consent(ctx: Context) -> str | None:
     """Registers the resident on "yes" and asks for the hamlet; stores nothing on "no"."""
-    parts = ctx.msg.choice.split(":", 3)
-    return await _decide(ctx, parts[2] == "yes", parts[3] if len(parts) == 4 else "")
+    parts = ctx.msg.choice.split(":", 3)  # forged data may stop at "onb:consent"
+    agreed = len(parts) > 2 and parts[2] == "yes"
+    return await _decide(ctx, agreed, parts[3] if len(parts) == 4 else "")
 
 
 async def _decide(ctx: Context, agreed: bool, payload: str) -> str | None:
@@ -122,8 +123,8 @@ def _ask_hamlet(ctx: Context, key: str) -> str:
 async def choose_hamlet(ctx: Context) -> str | None:
     """Stores the hamlet and offers the default subscriptions."""
     hamlets = ctx.commune.hamlets
-    index = int(ctx.arg) if ctx.action == "hamlet" and ctx.arg.isdigit() else -1
-    if not 0 <= index < len(hamlets):
+    index = number(ctx.arg) if ctx.action == "hamlet" else None
+    if index is None or index >= len(hamlets):
         return _ask_hamlet(ctx, "onb.hamlet_again")
     resident = await ctx.store.residents.get_by_identity(ctx.msg.channel, ctx.msg.user_id)
     await ctx.store.residents.set_hamlet(resident.id, hamlets[index])

@@ -43,6 +43,7 @@ async def confirm(ctx: Context) -> str | None:
         await ctx.store.sessions.delete_for_user(ctx.msg.channel, ctx.msg.user_id)
         await ctx.store.media.discard(ctx.msg.channel, ctx.msg.user_id)
         await ctx.store.feedback.unlink_resident(resident.id)
+        await ctx.store.outbox.cancel_for_chat(ctx.msg.channel, ctx.msg.chat_id, resident.id)
         await ctx.store.residents.erase(resident.id)
     ctx.say("privacy.deleted")
     return None

@@ -13,7 +13,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.messages import Kind, Reply
-from handlers.base import OFFICIALS, Context, Flow, make_choice
+from handlers.base import OFFICIALS, Context, Flow, make_choice, number
 from handlers.publications_announce import announce
 from handlers.publications_browse import category_label, show_day
 from storage.publications import CATEGORIES, NotWithdrawable, uploader_key
@@ -228,9 +228,9 @@ async def _list(ctx: Context) -> str | None:
 
 async def ask_reason(ctx: Context) -> str | None:
     """Asks why a publication is withdrawn (the menu state's withdraw buttons)."""
-    if ctx.action != "withdraw" or not ctx.arg.isdigit():
+    if ctx.action != "withdraw" or not number(ctx.arg):
         return await choose(ctx)
-    pub = await ctx.store.publications.get(int(ctx.arg))
+    pub = await ctx.store.publications.get(number(ctx.arg))
     if pub is None or pub.withdrawn:
         ctx.say("pub.already_withdrawn", id=ctx.arg)
         return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bot.i18n import Translator
 from bot.messages import Media, Reply
-from handlers.base import EVERYONE, Context, Flow, make_choice
+from handlers.base import EVERYONE, Context, Flow, make_choice, number
 from handlers.onboarding import KEY as ONBOARDING
 from storage.publications import CATEGORIES, Publication, PublicationFile
 
@@ -83,7 +83,7 @@ async def open_publication(ctx: Context) -> str | None:
     """Sends a publication's summary and its files, unless it was withdrawn."""
     if not _registered(ctx):
         return None
-    pub = await ctx.store.publications.get(int(ctx.arg)) if ctx.arg.isdigit() else None
+    pub = await ctx.store.publications.get(number(ctx.arg)) if number(ctx.arg) else None
     if pub is None or pub.withdrawn:
         ctx.say("pub.gone", choices=(ctx.button(f"{KEY}:cats", "pub.all_categories"),))
         return None

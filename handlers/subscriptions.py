@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.outreach import QUIET_CHOICES, format_hours
-from handlers.base import EVERYONE, Context, Flow, make_choice
+from handlers.base import EVERYONE, Context, Flow, make_choice, number
 from storage import Storage
 from storage.models import Resident, ResidentStatus, Topic
 from storage.outbox import OUTREACH_KINDS
@@ -137,8 +137,8 @@ async def choose_quiet(ctx: Context) -> str | None:
     resident = _resident(ctx)
     if resident is None:
         return None
-    index = int(ctx.arg) if ctx.arg.isdigit() else -1
-    if not 0 <= index < len(QUIET_CHOICES):
+    index = number(ctx.arg)
+    if index is None or index >= len(QUIET_CHOICES):
         ctx.say("error.stale_button")
         return await ask_quiet(ctx)
     choice = QUIET_CHOICES[index]

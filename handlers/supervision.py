@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot.messages import Kind, Reply
 from handlers import notify
-from handlers.base import Context, make_choice
+from handlers.base import Context, make_choice, number
 from handlers.inbox_view import KEY, may_act
 from storage.feedback import FeedbackItem
 from storage.models import Role
@@ -87,7 +87,7 @@ async def take_remark(ctx: Context) -> str | None:
 async def _tell_officials(ctx: Context, item: FeedbackItem, name: str, text: str, remark_id: int):
     staff = {s.id: s for s in await ctx.store.staff.list_all()}
     assignee = staff.get(item.assignee_id) if item.assignee_id else None
-    if assignee is not None:
+    if assignee is not None and assignee.channel == notify.TELEGRAM:  # staff work on Telegram
         chats = [assignee.user_id]
     else:
         chats = await notify.category_staff_chats(ctx, item.category)
@@ -100,7 +100,7 @@ async def acknowledge(ctx: Context) -> str | None:
     """Records that an official has read the remarks on an item."""
     from handlers.inbox_view import show_item
 
-    item = await ctx.store.feedback.get(int(ctx.arg)) if ctx.arg.isdigit() else None
+    item = await ctx.store.feedback.get(number(ctx.arg)) if number(ctx.arg) else None
     if not may_act(ctx) or item is None or item.id != ctx.draft.get("item"):
         ctx.say("error.not_allowed")
         return None

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from bot.messages import Kind
 from handlers import notify
-from handlers.base import EVERYONE, Context, Flow, make_choice
+from handlers.base import EVERYONE, Context, Flow, make_choice, number
 from handlers.feedback_status import Action, Status, next_status
 from storage.feedback import FeedbackItem, StaleItem, normalize_code
 
@@ -82,7 +82,7 @@ async def _own_items(ctx: Context) -> list[FeedbackItem]:
 
 async def view(ctx: Context) -> str | None:
     """Shows one of the listed items."""
-    item = await ctx.store.feedback.get(int(ctx.arg)) if ctx.arg.isdigit() else None
+    item = await ctx.store.feedback.get(number(ctx.arg)) if number(ctx.arg) else None
     if ctx.action != "view" or not await _mine(ctx, item):
         ctx.say("fb.track_not_found")
         return None
@@ -92,7 +92,7 @@ async def view(ctx: Context) -> str | None:
 
 async def _resolved_item(ctx: Context) -> FeedbackItem | None:
     """Return the pressed item if it is this person's and still open to confirmation."""
-    item = await ctx.store.feedback.get(int(ctx.arg)) if ctx.arg.isdigit() else None
+    item = await ctx.store.feedback.get(number(ctx.arg)) if number(ctx.arg) else None
     if not await _mine(ctx, item):
         ctx.say("fb.track_not_found")
         return None
@@ -150,7 +150,9 @@ async def take_rating(ctx: Context) -> str | None:
     if item is None or ctx.action != "rate" or ctx.arg not in {"1", "2", "3", "4", "5"}:
         return _ask_rating(ctx, "fb.rating_again", item) if item else None
     ctx.draft["rating"] = int(ctx.arg)
-    await ctx.store.feedback.rate(item.id, int(ctx.arg), None)
+    if not await ctx.store.feedback.rate(item.id, int(ctx.arg), None):
+        ctx.say("fb.confirm_already", code=item.code)  # rated meanwhile, or reopened
+        return None
     ctx.say("fb.ask_comment", choices=(make_choice(f"{KEY}:comment:skip", ctx.t("fb.no_comment")),))
     return State.COMMENT
 
@@ -164,7 +166,7 @@ async def take_comment(ctx: Context) -> str | None:
     if len(text) > COMMENT_LIMIT:
         ctx.say("fb.comment_too_long", max=COMMENT_LIMIT)
         return State.COMMENT
-    await ctx.store.feedback.rate(ctx.draft["item"], ctx.draft["rating"], text)
+    await ctx.store.feedback.comment_rating(ctx.draft["item"], text)
     ctx.say("fb.thanks_rating")
     return None
 

@@ -48,9 +48,9 @@ class Storage:
         self.broadcasts = Broadcasts(db)
 
     @classmethod
-    async def open(cls, path: str | Path) -> Storage:
+    async def open(cls, path: str | Path, *, busy_timeout_ms: int = 5000) -> Storage:
         """Connect to `path` and apply pending migrations."""
-        db = Database(path)
+        db = Database(path, busy_timeout_ms=busy_timeout_ms)
         await db.connect()
         try:
             await db.migrate()

@@ -116,7 +116,10 @@ class Database:
                 try:
                     yield self.conn
                 except BaseException:
-                    await self.conn.execute("ROLLBACK")
+                    # SQLite may have rolled back already (SQLITE_FULL, SQLITE_IOERR): a second
+                    # ROLLBACK would fail and hide the error that says to try again.
+                    if self.conn.in_transaction:
+                        await self.conn.execute("ROLLBACK")
                     raise
                 await self.conn.execute("COMMIT")
             finally:

@@ -71,15 +71,16 @@ class DialoguesRepo:
 
     async def ask(
         self, dialogue_id: int, resident_id: int | None, hamlet: str | None, text: str
-    ) -> int:
-        """Store a resident's question for a dialogue; return its id."""
+    ) -> int | None:
+        """Store a question while the dialogue takes questions; return its id, or None."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO dialogue_questions (dialogue_id, resident_id, hamlet, text,"
-                " created_at) VALUES (?, ?, ?, ?, ?)",
-                (dialogue_id, resident_id, hamlet, text, to_db_time(utcnow())),
+                " created_at) SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM dialogues"
+                " WHERE id = ? AND status = 'announced')",
+                (dialogue_id, resident_id, hamlet, text, to_db_time(utcnow()), dialogue_id),
             )
-            return cursor.lastrowid
+            return cursor.lastrowid if cursor.rowcount == 1 else None
 
     async def questions(self, dialogue_id: int) -> list[Question]:
         """Return a dialogue's questions, grouped by hamlet, oldest first within each."""
@@ -95,7 +96,8 @@ class DialoguesRepo:
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE dialogue_questions SET answer = ?, answered_by = ?, answered_at = ?"
-                " WHERE id = ?",
+                " WHERE id = ? AND dialogue_id IN (SELECT id FROM dialogues"
+                " WHERE status = 'announced')",
                 (answer, staff_id, to_db_time(utcnow()), question_id),
             )
             return cursor.rowcount == 1

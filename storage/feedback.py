@@ -308,15 +308,27 @@ class FeedbackRepo(FeedbackQueries):
         assert item is not None
         return item
 
-    async def rate(self, item_id: int, rating: int, comment: str | None) -> None:
-        """Store the sender's rating of how their item was handled."""
+    async def rate(self, item_id: int, rating: int, comment: str | None) -> bool:
+        """Store the sender's rating of a resolved item, once; return whether it was stored."""
         async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE feedback SET rating = ?, rating_comment = ?, rated_at = ? WHERE id = ?",
+            cursor = await conn.execute(
+                "UPDATE feedback SET rating = ?, rating_comment = ?, rated_at = ?"
+                " WHERE id = ? AND status = 'resolved' AND rating IS NULL",
                 (rating, comment, to_db_time(utcnow()), item_id),
             )
+            if cursor.rowcount != 1:
+                return False
             await self._event(
                 conn, item_id, "resident", None, None, "rate", None, None, str(rating), False
+            )
+            return True
+
+    async def comment_rating(self, item_id: int, comment: str) -> None:
+        """Add the sender's comment to the rating they have just given."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE feedback SET rating_comment = ? WHERE id = ? AND rating IS NOT NULL",
+                (comment, item_id),
             )
 
     async def events(self, item_id: int, *, include_internal: bool) -> list[Event]:

@@ -22,11 +22,6 @@ class JobRuns:
             )
             return cursor.rowcount == 1
 
-    async def release(self, key: str) -> None:
-        """Forget a firing whose work failed, so that the next start runs it again."""
-        async with self.db.transaction() as conn:
-            await conn.execute("DELETE FROM job_runs WHERE key = ?", (key,))
-
     async def prune(self, job: str, before: datetime) -> int:
         """Forget one frequent job's firings older than `before` (its keys never recur)."""
         async with self.db.transaction() as conn:

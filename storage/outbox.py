@@ -156,6 +156,15 @@ class Outbox:
     async def enqueue(self, pushes: Iterable[Push]) -> int:
         """Store pushes in one transaction, ignoring duplicates; return the rows inserted."""
         created = stamp(now_utc())
+        # A broadcast's pushes share one Reply: encode it once. The Reply is kept with its
+        # encoding, so that its id cannot be reused by another while this runs.
+        payloads: dict[int, tuple[Reply, str]] = {}
+
+        def payload(reply: Reply) -> str:
+            if id(reply) not in payloads:
+                payloads[id(reply)] = (reply, _encode(reply))
+            return payloads[id(reply)][1]
+
         rows = [
             (
                 p.channel,
@@ -164,7 +173,7 @@ class Outbox:
                 str(p.kind),
                 p.source,
                 p.priority,
-                _encode(p.reply),
+                payload(p.reply),
                 stamp(p.not_before) if p.not_before else None,
                 created,
                 int(p.resident_id is not None and p.kind in OUTREACH_KINDS),
@@ -286,6 +295,17 @@ class Outbox:
                 (resident_id, *kinds),
             )
         return [row["source"] for row in rows]
+
+    async def cancel_for_chat(self, channel: str, chat_id: str, resident_id: int | None) -> int:
+        """Cancel every pending row to a chat or a resident (their data is being erased)."""
+        async with self.db.transaction() as conn:
+            before = conn.total_changes
+            await conn.execute(
+                "UPDATE outbox SET status = 'cancelled', last_error = 'recipient erased'"
+                " WHERE status = 'pending' AND ((channel = ? AND chat_id = ?) OR resident_id = ?)",
+                (channel, chat_id, resident_id),
+            )
+            return conn.total_changes - before
 
     async def progress(self, source_prefix: str) -> dict[str, int]:
         """Count rows per status among sources starting with `source_prefix`."""

@@ -29,6 +29,20 @@ def _to_resident(row: aiosqlite.Row) -> Resident:
     )
 
 
+def _audience_where(topic: Topic | None, hamlets: Iterable[str] | None) -> tuple[str, list]:
+    """The condition (on `residents r`) and parameters of an audience."""
+    where, params = ["r.status = 'active'", "r.chat_id IS NOT NULL"], []
+    if topic is not None:
+        where.append("EXISTS (SELECT 1 FROM subscriptions s WHERE s.resident_id = r.id"
+                     " AND s.topic = ?)")  # fmt: skip
+        params.append(Topic(topic).value)
+    if hamlets is not None:
+        names = list(hamlets)
+        where.append(f"r.hamlet IN ({', '.join('?' for _ in names)})")
+        params += names
+    return " AND ".join(where), params
+
+
 class Residents:
     """Repository of residents."""
 
@@ -94,23 +108,31 @@ class Residents:
         return {Topic(row["topic"]) for row in rows}
 
     async def audience(
-        self, topic: Topic | None = None, hamlets: Iterable[str] | None = None
+        self,
+        topic: Topic | None = None,
+        hamlets: Iterable[str] | None = None,
+        *,
+        after: int = 0,
+        limit: int = -1,
     ) -> list[Resident]:
-        """Return active residents to push to: subscribed to `topic`, in `hamlets` if given."""
-        where, params = ["r.status = 'active'", "r.chat_id IS NOT NULL"], []
-        if topic is not None:
-            where.append("EXISTS (SELECT 1 FROM subscriptions s WHERE s.resident_id = r.id"
-                         " AND s.topic = ?)")  # fmt: skip
-            params.append(Topic(topic).value)
-        if hamlets is not None:
-            names = list(hamlets)
-            where.append(f"r.hamlet IN ({', '.join('?' for _ in names)})")
-            params += names
+        """Return active residents to push to: subscribed to `topic`, in `hamlets` if given.
+
+        In id order; `after` and `limit` read it a page at a time (ids above `after`).
+        """
+        where, params = _audience_where(topic, hamlets)
         columns = ", ".join(f"r.{c.strip()}" for c in _COLUMNS.split(","))
         rows = await self.db.fetchall(
-            f"SELECT {columns} FROM residents r WHERE {' AND '.join(where)} ORDER BY r.id", params
+            f"SELECT {columns} FROM residents r WHERE {where} AND r.id > ? ORDER BY r.id LIMIT ?",
+            (*params, after, limit),
         )
         return [_to_resident(row) for row in rows]
+
+    async def count_audience(
+        self, topic: Topic | None = None, hamlets: Iterable[str] | None = None
+    ) -> int:
+        """Count the residents `audience()` returns, without reading them."""
+        where, params = _audience_where(topic, hamlets)
+        return await self.db.fetchval(f"SELECT COUNT(*) FROM residents r WHERE {where}", params)
 
     async def erase(self, resident_id: int) -> None:
         """Remove a resident's personal data, keeping an anonymous row for counts."""

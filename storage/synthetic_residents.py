@@ -39,8 +39,8 @@ async def add_onboarded(
     now = to_db_time(utcnow())
     whens = " ".join(f"WHEN {k} THEN ?" for k in range(len(hamlets)))
     async with db.transaction() as conn:
-        first_id = await (await conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM residents"))\
-            .fetchone()  # fmt: skip
+        cursor = await conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM residents")
+        (first_id,) = await cursor.fetchone()
         await conn.execute(
             f"{_COUNTER} INSERT INTO residents (channel, user_id, chat_id, display_name, hamlet,"
             " language, status, consent_at, created_at, updated_at)"
@@ -52,6 +52,6 @@ async def add_onboarded(
             await conn.execute(
                 "INSERT INTO subscriptions (resident_id, topic) SELECT id, ? FROM residents"
                 " WHERE id >= ?",
-                (Topic(topic).value, first_id[0]),
+                (Topic(topic).value, first_id),
             )
     return count

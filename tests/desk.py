@@ -138,3 +138,104 @@ def sent_code(replies: list[Reply]) -> str:
         if reply.text.startswith("Đã nhận phản ánh"):
             return reply.text.split("Mã của bạn: ", 1)[1].split(".", 1)[0]
     raise AssertionError(f"no tracking code in {[r.text for r in replies]}")
+
+
+@dataclass
+class Town:
+    """A commune with some history, so that forged ids point at real things."""
+
+    hoa: Caller  # a resident of Xóm 1 with three items: new, resolved, anonymous
+    lan: Caller  # a resident of Xóm 1 with nothing sent
+    official: Caller
+    leader: Caller
+    supervisor: Caller
+    hamlet_head: Caller
+    admin: Caller
+    items: dict[str, int]  # "new", "resolved", "anonymous" -> feedback id
+    codes: dict[str, str]
+    consultations: tuple[int, int]  # open (Xóm 1), closed
+    dialogue: int
+    question: int
+    broadcast: int  # scheduled two days ahead, to everyone
+    publication: int
+    staff_ids: tuple[int, ...]
+
+    def staff_by_role(self) -> dict[Role, Caller]:
+        return {
+            Role.HAMLET_HEAD: self.hamlet_head,
+            Role.SUPERVISOR: self.supervisor,
+            Role.OFFICIAL: self.official,
+            Role.LEADER: self.leader,
+            Role.ADMIN: self.admin,
+        }
+
+
+async def seed_town(desk: Desk) -> Town:
+    """Build the town through the router where a person would, through storage elsewhere."""
+    from datetime import date, timedelta
+
+    from bot.outreach import Audience
+    from handlers import broadcast_send
+    from storage.db import utcnow
+    from storage.publications import uploader_key
+
+    store = desk.store
+    official = await desk.staff("Cán bộ Minh", Role.OFFICIAL)
+    leader = await desk.staff("Lãnh đạo Phúc", Role.LEADER)
+    supervisor = await desk.staff("Giám sát Thu", Role.SUPERVISOR)
+    hamlet_head = await desk.staff("Trưởng xóm Tư", Role.HAMLET_HEAD, hamlet="Xóm 1")
+    admin = await desk.staff("Quản trị Sơn", Role.ADMIN)
+    hoa = await desk.resident("Nguyễn Thị Hoa")
+    lan = await desk.resident("Trần Thị Lan")
+    codes = {
+        "new": await desk.feedback(hoa, "Đèn đường ở ngõ 5 hỏng đã hai tuần nay"),
+        "resolved": await desk.feedback(hoa, "Cống thoát nước trước nhà văn hóa bị tắc"),
+        "anonymous": await desk.feedback(hoa, "Có người đổ trộm phế thải xây dựng ra bờ sông",
+                                         anonymous=True),
+    }  # fmt: skip
+    items = {name: (await store.feedback.get_by_code(code)).id for name, code in codes.items()}
+    resolved = items["resolved"]
+    await official.presses(f"hs:open:{resolved}")
+    await official.presses(f"hs:act:resolve:{resolved}")
+    await official.says("Đã nạo vét xong cống, nước đã thoát.")
+    assert (await store.feedback.get(resolved)).status == "resolved"
+
+    staff = await store.staff.get_by_identity(CHANNEL, official.user_id)
+    today = date.today()
+    opened = await store.participation.open_consultation(
+        "Làm đường bê tông xóm 1", "Dân góp công, xã hỗ trợ xi măng.", ["Xóm 1"],
+        ["Đồng ý", "Không đồng ý"], today + timedelta(days=30), staff.id,
+    )  # fmt: skip
+    closed = await store.participation.open_consultation(
+        "Sửa nhà văn hóa", "Sửa mái và sơn lại tường.", ["Xóm 1", "Xóm 2"],
+        ["Đồng ý", "Không đồng ý"], today + timedelta(days=30), staff.id,
+    )  # fmt: skip
+    hoa_row = await store.residents.get_by_identity(CHANNEL, hoa.user_id)
+    await store.participation.answer(closed.id, hoa_row.id, "Xóm 1", 0, "Nên làm sớm")
+    await store.participation.close_consultation(closed.id)
+    dialogue = await store.dialogues.announce("Đối thoại về đất đai", "Hội trường xã",
+                                              "8 giờ sáng thứ Bảy", staff.id)  # fmt: skip
+    question = await store.dialogues.ask(dialogue.id, hoa_row.id, "Xóm 1",
+                                         "Khi nào cấp sổ đỏ cho đất ao?")  # fmt: skip
+    await store.dialogues.answer(question, "Trong quý tới.", staff.id)
+
+    now = utcnow()
+    broadcast = await store.broadcasts.create_draft(staff.id, staff.name, CHANNEL,
+                                                    official.user_id, "vi")  # fmt: skip
+    await store.broadcasts.set_text(broadcast, "Lịch tiêm phòng cho trẻ em vào thứ Hai tới.")
+    sent = await broadcast_send.send(
+        store, desk.commune, broadcast, Audience("all"), now + timedelta(days=2), now
+    )
+    assert sent is not None and sent.recipients == 2
+
+    uploader = uploader_key(CHANNEL, official.user_id)
+    await store.publications.add_draft_file(uploader, "document", "du-toan.pdf", b"%PDF-1.4\n%%EOF")
+    publication = await store.publications.publish(
+        uploader, category="budget", title="Dự toán ngân sách xã", summary="Dự toán năm nay.",
+        staff_id=staff.id, staff_name=staff.name, pushed=False,
+    )  # fmt: skip
+    staff_ids = tuple(s.id for s in await store.staff.list_all())
+    return Town(
+        hoa, lan, official, leader, supervisor, hamlet_head, admin, items, codes,
+        (opened.id, closed.id), dialogue.id, question, broadcast, publication, staff_ids,
+    )  # fmt: skip

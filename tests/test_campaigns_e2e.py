@@ -189,10 +189,13 @@ async def test_typing_dung_mid_flow_stops_pushes_and_keeps_the_flow(world):
     await world.store.residents.set_status(me.id, ResidentStatus.ACTIVE)
     await lan.says("/huy")
     assert (await resident_of(world, lan)).status is ResidentStatus.ACTIVE  # /huy never stops
-    for word in ("STOP", "dung", "/dung", "/stop"):
+    for word in ("STOP", "Dừng!", "/dung", "/stop"):
         await world.store.residents.set_status(me.id, ResidentStatus.ACTIVE)
         await lan.says(word)
         assert (await resident_of(world, lan)).status is ResidentStatus.STOPPED, word
+    await world.store.residents.set_status(me.id, ResidentStatus.ACTIVE)
+    await lan.says("Đúng")  # "dung" without diacritics would also be "right": never a stop
+    assert (await resident_of(world, lan)).status is ResidentStatus.ACTIVE
 
 
 async def test_a_stopped_resident_gets_no_campaign_until_resuming(world, no_quiet):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from itertools import pairwise
 
 import pytest
 
 from bot.delivery import Backoff
-from bot.ratelimit import ChannelLimits, Pacer
+from bot.ratelimit import CallLimit, ChannelLimits, Pacer
 
 
 class Clock:
@@ -96,3 +97,38 @@ def test_backoff_grows_exponentially_with_jitter_up_to_a_cap():
         full = min(60, 2 * 2 ** (attempt - 1))
         assert full / 2 <= delay <= full
     assert len(set(delays)) == len(delays)
+
+
+def run_calls(limit: CallLimit, round_trip, calls: int) -> list[int]:
+    """Keep the limit full of calls whose round trip depends on how many are in flight."""
+    seen = []
+    for _ in range(calls):
+        limit.active = int(limit.limit)
+        limit.release(round_trip(limit.active))
+        seen.append(int(limit.limit))
+    return seen
+
+
+def test_calls_in_flight_grow_to_the_maximum_when_they_overlap_usefully():
+    limit = CallLimit(16)
+    far = run_calls(limit, lambda active: 0.050 + 0.0005 * active, 3000)  # 50 ms away
+    assert far[100] == 16
+    assert sum(n >= 14 for n in far) > 0.95 * len(far)  # brief probes aside
+
+
+def test_calls_in_flight_shrink_when_they_only_queue():
+    limit = CallLimit(16)
+    busy = run_calls(limit, lambda active: 0.003 * active, 3000)  # a CPU-bound loopback
+    assert max(busy) <= 6  # and it does not creep back up between probes
+
+
+async def test_acquire_waits_for_room():
+    limit = CallLimit(2)
+    await limit.acquire()
+    await limit.acquire()
+    third = asyncio.ensure_future(limit.acquire())
+    await asyncio.sleep(0)
+    assert not third.done()
+    limit.release()
+    await third
+    assert limit.active == 2

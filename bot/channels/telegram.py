@@ -97,9 +97,8 @@ class TelegramChannel:
         app.add_handler(CallbackQueryHandler(self._on_button))
         app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, self._on_edit))
         app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, self._on_message))
-        app.add_handler(
-            MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, self._on_group_command)
-        )
+        groups = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE  # an old message edited: no
+        app.add_handler(MessageHandler(groups & filters.COMMAND, self._on_group_command))
         app.add_error_handler(self._on_error)
         app.add_handler(TypeHandler(Update, self._count), group=1)  # runs after group 0
 
@@ -254,7 +253,10 @@ class TelegramChannel:
     async def _on_button(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Acknowledge a button press, retire its keyboard, and pass the data on."""
         query = update.callback_query
-        await query.answer()
+        try:
+            await query.answer()
+        except TelegramError as exc:  # too old (pressed while we restarted): the press counts
+            log.debug("could not answer a button press: %s", exc)
         message = query.message
         if not isinstance(message, Message) or message.chat.type != "private":
             return
@@ -278,8 +280,12 @@ class TelegramChannel:
     async def _on_group_command(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Ask people who command the bot in a group to write to it privately."""
         message = update.effective_message
-        if message is not None and message.from_user and not message.from_user.is_bot:
-            await message.reply_text(self._notices["group"])
+        if message is None or not message.from_user or message.from_user.is_bot:
+            return
+        addressee = (message.text or "").split(maxsplit=1)[0].partition("@")[2]
+        if addressee and addressee.lower() != (self.app.bot.username or "").lower():
+            return  # "/start@OtherBot": another bot in the same group is meant
+        await message.reply_text(self._notices["group"])
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the failure and tell the person in plain words; never show a traceback."""
@@ -294,7 +300,7 @@ class TelegramChannel:
     async def _on_webhook(self, request: web.Request) -> web.Response:
         """Check Telegram's secret header, then process the update before answering 200."""
         given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), self._secret.encode()):
+        if not self._secret or not hmac.compare_digest(given.encode(), self._secret.encode()):
             log.warning("webhook request with a wrong secret from %s", request.remote)
             return web.Response(status=401)
         try:

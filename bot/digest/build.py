@@ -7,6 +7,7 @@ together make a second run of the same week send nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -70,11 +71,11 @@ async def build_digest(store: Storage, commune: Commune, week: Period) -> Digest
     data = await gather(store, commune, week)
     t = translator(commune.language)
     library = content.get_library()
+    # Drawing and writing the workbook take a second or two of CPU: keep the bot answering.
+    chart = await asyncio.to_thread(digest_chart, data, commune, t)
+    workbook = await asyncio.to_thread(digest_workbook, data, commune, library, t)
     return Digest(
-        week=week,
-        text=digest_text(data, commune, library, t),
-        chart=digest_chart(data, commune, t),
-        workbook=digest_workbook(data, commune, library, t),
+        week=week, text=digest_text(data, commune, library, t), chart=chart, workbook=workbook
     )
 
 

@@ -36,7 +36,7 @@ class Period:
             raise ValueError(f"not a week: {text!r} (write it like 2026-W48)")
         try:
             return cls.week(int(match.group(1)), int(match.group(2)), zone)
-        except ValueError:
+        except (ValueError, OverflowError):
             raise ValueError(f"no such week: {text!r}") from None
 
     @classmethod
