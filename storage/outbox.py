@@ -297,15 +297,24 @@ class Outbox:
         return [row["source"] for row in rows]
 
     async def cancel_for_chat(self, channel: str, chat_id: str, resident_id: int | None) -> int:
-        """Cancel every pending row to a chat or a resident (their data is being erased)."""
+        """Forget a chat whose person erased their data: cancel what is pending, and blank
+        the address and the text of every row (counts by kind and status stay for reports).
+        """
+        match = "((channel = ? AND chat_id = ?) OR resident_id = ?)"
         async with self.db.transaction() as conn:
             before = conn.total_changes
             await conn.execute(
                 "UPDATE outbox SET status = 'cancelled', last_error = 'recipient erased'"
-                " WHERE status = 'pending' AND ((channel = ? AND chat_id = ?) OR resident_id = ?)",
+                f" WHERE status IN ('pending', 'sending') AND {match}",
                 (channel, chat_id, resident_id),
             )
-            return conn.total_changes - before
+            cancelled = conn.total_changes - before
+            await conn.execute(
+                "UPDATE outbox SET chat_id = 'erased-' || id, payload = '{\"text\": \"\"}',"
+                f" resident_id = NULL WHERE {match}",
+                (channel, chat_id, resident_id),
+            )
+            return cancelled
 
     async def progress(self, source_prefix: str) -> dict[str, int]:
         """Count rows per status among sources starting with `source_prefix`."""
