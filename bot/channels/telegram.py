@@ -7,23 +7,26 @@ import hmac
 import html
 import logging
 import os
-import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from urllib.parse import urlsplit
 
 from aiohttp import web
 from telegram import (
-    BotCommand,
     BotCommandScopeChat,
     BotCommandScopeDefault,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     Message,
     Update,
 )
-from telegram.constants import MessageEntityType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -33,11 +36,12 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.warnings import PTBDeprecationWarning
 
+from bot.channels import telegram_convert as convert
 from bot.channels.base import RateLimited, Rejected, Transient, Unreachable
+from bot.channels.telegram_request import AiohttpRequest
 from bot.config import Settings
-from bot.messages import Document, Inbound, Kind, Location, Photo, Reply
+from bot.messages import Document, Inbound, Kind, Photo, Reply
 from bot.text import clean, split_text
 
 log = logging.getLogger(__name__)
@@ -50,6 +54,10 @@ NAME = "telegram"
 TEXT_LIMIT = 4096  # characters after entity parsing (Bot API sendMessage)
 CAPTION_LIMIT = 1024
 PHOTO_LIMIT = 20 * 1024 * 1024  # the cloud Bot API serves downloads up to 20 MB
+REPLY_ATTEMPTS = 4  # tries of a direct answer before giving up
+REPLY_BACKOFF = 0.5  # seconds, doubled at each try
+REPLY_MAX_WAIT = 10.0  # longest wait a 429 may impose on an answer
+STARTUP_ATTEMPTS = 5
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
@@ -83,6 +91,10 @@ class TelegramChannel:
             .base_url(settings.telegram_api_url)
             .base_file_url(settings.telegram_file_url)
             .concurrent_updates(settings.concurrent_updates)
+            # aiohttp, not PTB's default httpx: half the CPU per call (telegram_request.py).
+            # Room for every update being answered and every push in flight at once.
+            .request(AiohttpRequest(settings.concurrent_updates + settings.delivery_in_flight + 8))
+            .get_updates_request(AiohttpRequest(1))
         )
         if self._webhook_url:
             builder = builder.updater(None)
@@ -121,7 +133,17 @@ class TelegramChannel:
 
     async def start(self, web_app: web.Application | None = None) -> None:
         """Connect, then poll (default) or register the webhook route and URL."""
-        await self.app.initialize()
+        for attempt in range(STARTUP_ATTEMPTS):  # a network blip at getMe must not stop the bot
+            try:
+                await self.app.initialize()
+                break
+            except (InvalidToken, BadRequest, Forbidden):
+                raise
+            except NetworkError as exc:
+                if attempt + 1 == STARTUP_ATTEMPTS:
+                    raise
+                log.warning("could not reach Telegram (%s); trying again", type(exc).__name__)
+                await asyncio.sleep(REPLY_BACKOFF * 2**attempt)
         await self.app.start()
         if self._webhook_url:
             if web_app is None:
@@ -132,7 +154,9 @@ class TelegramChannel:
             )
         else:
             await self.app.updater.start_polling(
-                timeout=self._poll_timeout, allowed_updates=ALLOWED_UPDATES
+                timeout=self._poll_timeout,
+                allowed_updates=ALLOWED_UPDATES,
+                bootstrap_retries=STARTUP_ATTEMPTS,
             )
         log.info("telegram channel started as @%s", self.app.bot.username)
 
@@ -148,11 +172,12 @@ class TelegramChannel:
         self, default: Sequence[tuple[str, str]], per_chat: dict[str, Sequence[tuple[str, str]]]
     ) -> None:
         """Show residents the default menu and each staff member their own."""
-        await self.app.bot.set_my_commands(_commands(default), scope=BotCommandScopeDefault())
+        default_scope = BotCommandScopeDefault()
+        await self.app.bot.set_my_commands(convert.commands(default), scope=default_scope)
         for chat_id, commands in per_chat.items():
             try:
                 await self.app.bot.set_my_commands(
-                    _commands(commands), scope=BotCommandScopeChat(int(chat_id))
+                    convert.commands(commands), scope=BotCommandScopeChat(int(chat_id))
                 )
             except (BadRequest, Forbidden, ValueError) as exc:
                 log.warning("no command menu for staff chat %s: %s", chat_id, exc)
@@ -162,7 +187,7 @@ class TelegramChannel:
         try:
             await self.send(chat_id, reply, paid_broadcast=self.paid_broadcast)
         except RetryAfter as exc:
-            raise RateLimited(_retry_seconds(exc), str(exc)) from exc
+            raise RateLimited(convert.retry_seconds(exc), str(exc)) from exc
         except Forbidden as exc:
             raise Unreachable(str(exc)) from exc
         except BadRequest as exc:
@@ -174,7 +199,7 @@ class TelegramChannel:
 
     async def send(self, chat_id: str, reply: Reply, *, paid_broadcast: bool = False) -> None:
         """Send one Reply to a chat: escaped text in pieces, buttons on the last piece."""
-        markup = _keyboard(reply)
+        markup = convert.keyboard(reply)
         paid = {"allow_paid_broadcast": True} if paid_broadcast else {}
         if reply.media is not None:
             await self._send_media(chat_id, reply, markup, paid)
@@ -218,19 +243,41 @@ class TelegramChannel:
 
     async def _dispatch(self, inbound: Inbound) -> None:
         for reply in await self._handle(inbound):
-            await self.send(inbound.chat_id, reply)
+            await self._reply(inbound.chat_id, reply)
+
+    async def _reply(self, chat_id: str, reply: Reply) -> None:
+        """Send a direct answer, retrying a 429, a 5xx or a dropped connection a few times.
+
+        The core has already committed what the answer reports (a tracking code, say), so
+        losing it to one bad call would leave the person without it. Answers do not go through
+        the outbox, to stay fast; a retried call whose first try did arrive shows twice.
+        """
+        for attempt in range(REPLY_ATTEMPTS):
+            try:
+                await self.send(chat_id, reply)
+                return
+            except RetryAfter as exc:
+                wait = min(convert.retry_seconds(exc), REPLY_MAX_WAIT)
+            except (BadRequest, Forbidden):
+                raise
+            except NetworkError:  # timeouts, 5xx, dropped connections
+                wait = REPLY_BACKOFF * 2**attempt
+            if attempt + 1 < REPLY_ATTEMPTS:
+                log.warning("retrying an answer in %.1f s", wait)
+                await asyncio.sleep(wait)
+        await self.send(chat_id, reply)  # the last try: its error goes to the error handler
 
     async def _on_message(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Translate a private message and answer it."""
         message, user = update.effective_message, update.effective_user
         if message is None or user is None or user.is_bot:
             return
-        fields = _kind_of(message)
+        fields = convert.kind_of(message)
         if fields["kind"] is Kind.PHOTO:
             fields["photos"] = (await self._download(fields["photos"][0]),)
         elif fields["kind"] is Kind.DOCUMENT:
             fields["documents"] = (await self._download(fields["documents"][0]),)
-        await self._dispatch(_inbound(message, **fields))
+        await self._dispatch(convert.inbound(message, **fields))
 
     async def _download(self, item: Photo | Document) -> Photo | Document:
         """Fetch a photo's or document's bytes; a failed download keeps the reference only."""
@@ -248,7 +295,7 @@ class TelegramChannel:
         """Tell the person edits are not re-read."""
         message = update.effective_message
         if message is not None and message.from_user and not message.from_user.is_bot:
-            await self._dispatch(_inbound(message, kind=Kind.EDITED))
+            await self._dispatch(convert.inbound(message, kind=Kind.EDITED))
 
     async def _on_button(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Acknowledge a button press, retire its keyboard, and pass the data on."""
@@ -310,62 +357,3 @@ class TelegramChannel:
             return web.Response(status=400)
         await self.app.process_update(update)
         return web.Response(text="ok")
-
-
-def _inbound(message: Message, **fields) -> Inbound:
-    user = message.from_user
-    return Inbound(
-        channel=NAME,
-        user_id=str(user.id),
-        chat_id=str(message.chat.id),
-        display_name=clean(user.full_name),
-        language=user.language_code,
-        **fields,
-    )
-
-
-def _kind_of(message: Message) -> dict:
-    """Say what a message carries, in the core's terms."""
-    if message.text is not None:
-        text = clean(message.text)
-        entity = message.entities[0] if message.entities else None
-        if entity and entity.type == MessageEntityType.BOT_COMMAND and entity.offset == 0:
-            word = message.text[1 : entity.length].split("@", 1)[0].lower()
-            args = clean(message.text[entity.length :])
-            return {"kind": Kind.COMMAND, "command": word, "args": args, "text": text}
-        return {"kind": Kind.TEXT, "text": text}
-    if message.document is not None:
-        doc = message.document
-        document = Document(doc.file_id, clean(doc.file_name or ""), doc.file_size)
-        caption = clean(message.caption or "")
-        return {"kind": Kind.DOCUMENT, "documents": (document,), "text": caption}
-    if message.photo:
-        biggest = max(message.photo, key=lambda p: p.width * p.height)
-        photo = Photo(biggest.file_id, biggest.file_size)
-        return {"kind": Kind.PHOTO, "photos": (photo,), "text": clean(message.caption or "")}
-    if message.location is not None:
-        where = Location(message.location.latitude, message.location.longitude)
-        return {"kind": Kind.LOCATION, "location": where}
-    if message.contact is not None:
-        return {"kind": Kind.CONTACT, "text": clean(message.contact.phone_number or "")}
-    return {"kind": Kind.UNSUPPORTED}
-
-
-def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.choices:
-        return None
-    buttons = [InlineKeyboardButton(c.label[:64], callback_data=c.id) for c in reply.choices]
-    width = max(1, reply.columns)
-    return InlineKeyboardMarkup([buttons[i : i + width] for i in range(0, len(buttons), width)])
-
-
-def _retry_seconds(exc: RetryAfter) -> float:
-    """Read retry_after, int or timedelta, without PTB 22's deprecation warning about it."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
-
-
-def _commands(pairs: Sequence[tuple[str, str]]) -> list[BotCommand]:
-    return [BotCommand(name, description[:256]) for name, description in pairs]
