@@ -41,32 +41,30 @@ class Sessions:
     async def save(self, session: Session, expires_at: datetime) -> None:
         """Store the session's flow, step and draft until `expires_at`."""
         key = session.key
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO sessions (channel, chat_id, user_id, flow, step, draft, expires_at,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (channel, chat_id, user_id) DO UPDATE SET flow = excluded.flow,"
-                " step = excluded.step, draft = excluded.draft, expires_at = excluded.expires_at,"
-                " updated_at = excluded.updated_at",
-                (
-                    key.channel,
-                    key.chat_id,
-                    key.user_id,
-                    session.flow,
-                    session.step,
-                    json.dumps(session.draft, ensure_ascii=False),
-                    to_db_time(expires_at),
-                    to_db_time(utcnow()),
-                ),
-            )
+        await self.db.write(
+            "INSERT INTO sessions (channel, chat_id, user_id, flow, step, draft, expires_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (channel, chat_id, user_id) DO UPDATE SET flow = excluded.flow,"
+            " step = excluded.step, draft = excluded.draft, expires_at = excluded.expires_at,"
+            " updated_at = excluded.updated_at",
+            (
+                key.channel,
+                key.chat_id,
+                key.user_id,
+                session.flow,
+                session.step,
+                json.dumps(session.draft, ensure_ascii=False),
+                to_db_time(expires_at),
+                to_db_time(utcnow()),
+            ),
+        )
 
     async def delete(self, key: SessionKey) -> None:
         """Forget the conversation state for `key`."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "DELETE FROM sessions WHERE channel = ? AND chat_id = ? AND user_id = ?",
-                (key.channel, key.chat_id, key.user_id),
-            )
+        await self.db.write(
+            "DELETE FROM sessions WHERE channel = ? AND chat_id = ? AND user_id = ?",
+            (key.channel, key.chat_id, key.user_id),
+        )
 
     async def delete_for_user(self, channel: str, user_id: str) -> None:
         """Forget every conversation of one person on one channel."""

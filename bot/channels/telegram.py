@@ -300,29 +300,40 @@ class TelegramChannel:
     async def _on_button(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Acknowledge a button press, retire its keyboard, and pass the data on."""
         query = update.callback_query
+        message = query.message
+        if not isinstance(message, Message) or message.chat.type != "private":
+            await self._acknowledge(query, retire=False)
+            return
+        user = query.from_user
+        press = Inbound(
+            channel=NAME,
+            user_id=str(user.id),
+            chat_id=str(message.chat.id),
+            display_name=clean(user.full_name),
+            kind=Kind.CHOICE,
+            choice=query.data or "",
+            language=user.language_code,
+        )
+        # The core handles the press while Telegram is told (two calls): the three take as
+        # long as the slowest, not their sum; the answers go out once all three are done.
+        acknowledged = self._acknowledge(query, retire=True)
+        _, replies = await asyncio.gather(acknowledged, self._handle(press))
+        for reply in replies:
+            await self._reply(press.chat_id, reply)
+
+    @staticmethod
+    async def _acknowledge(query, *, retire: bool) -> None:
+        """Answer a button press (its spinner stops) and retire its keyboard."""
         try:
             await query.answer()
         except TelegramError as exc:  # too old (pressed while we restarted): the press counts
             log.debug("could not answer a button press: %s", exc)
-        message = query.message
-        if not isinstance(message, Message) or message.chat.type != "private":
+        if not retire:
             return
         try:
             await query.edit_message_reply_markup(None)
         except TelegramError as exc:  # old, forged or already edited: the press still counts
             log.debug("could not retire a keyboard: %s", exc)
-        user = query.from_user
-        await self._dispatch(
-            Inbound(
-                channel=NAME,
-                user_id=str(user.id),
-                chat_id=str(message.chat.id),
-                display_name=clean(user.full_name),
-                kind=Kind.CHOICE,
-                choice=query.data or "",
-                language=user.language_code,
-            )
-        )
 
     async def _on_group_command(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Ask people who command the bot in a group to write to it privately."""
