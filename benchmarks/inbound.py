@@ -21,11 +21,12 @@ process (`benchmarks/bot_process.py`); the emulator and the simulated people run
 
 A step is complete when its last reply is recorded; each round runs the echo bot and Loa Xã
 back to back, so that a noisy moment on the shared machine hits both. Also reported: the CPU
-time the bot process spent per update (user + system, all its threads), which the other
-engineers' load on the machine does not change, and the 1-minute load average.
+time the bot process spent per update (user + system, all its threads), which other load on
+the machine changes much less than it changes rates and latencies, and the 1-minute load
+average (this benchmark's own two busy processes count in it).
 
-    .venv/bin/python benchmarks/inbound.py                 # 2 rounds of 45 s runs, ~10 min
-    .venv/bin/python benchmarks/inbound.py --quick         # 1 round of 10 s runs, ~2 min
+    .venv/bin/python benchmarks/inbound.py                 # 2 rounds of 45 s runs, ~8 min
+    .venv/bin/python benchmarks/inbound.py --quick         # 1 round of 10 s runs, ~1 min
 """
 
 from __future__ import annotations
