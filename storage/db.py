@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -48,17 +50,73 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+def _pragmas(busy_timeout_ms: int) -> tuple[str, ...]:
+    """The settings of every connection (the journal mode belongs to the file)."""
+    return (
+        "PRAGMA foreign_keys=ON",
+        f"PRAGMA busy_timeout={busy_timeout_ms}",
+        "PRAGMA synchronous=FULL",
+    )
+
+
+class _Reader:
+    """A second connection to the same file, read-only, on a thread of its own.
+
+    Reads outside a transaction go here, so they never queue behind another task's
+    transaction or its fsync on the writing connection's thread, and they see only
+    committed data (WAL gives each statement the last committed snapshot). One trip to the
+    thread per query: aiosqlite's execute, fetch and close are three.
+    """
+
+    def __init__(self, path: Path, busy_timeout_ms: int) -> None:
+        self._path, self._busy_timeout_ms = path, busy_timeout_ms
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="loaxa-db-read")
+        self._conn: sqlite3.Connection | None = None
+
+    def _call(self, function: Callable[..., Any], *args: Any) -> asyncio.Future:
+        return asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
+
+    async def open(self) -> None:
+        await self._call(self._connect)
+
+    def _connect(self) -> None:
+        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        for pragma in (*_pragmas(self._busy_timeout_ms), "PRAGMA query_only=ON"):
+            conn.execute(pragma)
+        self._conn = conn
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._call(self._conn.close)
+            self._conn = None
+        self._thread.shutdown(wait=False)
+
+    async def fetch(self, sql: str, params: Sequence[Any], first: bool) -> Any:
+        return await self._call(self._fetch, sql, params, first)
+
+    def _fetch(self, sql: str, params: Sequence[Any], first: bool) -> Any:
+        cursor = self._conn.execute(sql, params)
+        try:
+            return cursor.fetchone() if first else cursor.fetchall()
+        finally:
+            cursor.close()  # ends the statement, and with it the read snapshot
+
+
 class Database:
     """One SQLite file opened with WAL, foreign keys, a busy timeout and full sync.
 
-    A single connection is shared; writes go through `transaction()`, which serialises
+    One connection writes; writes go through `transaction()` or `write()`, which serialise
     them with a lock so that two coroutines never interleave statements in one transaction.
+    Reads go to a second, read-only connection (`_Reader`), except inside a transaction,
+    where the task reads its own uncommitted writes on the writing connection.
     """
 
     def __init__(self, path: str | Path, *, busy_timeout_ms: int = 5000) -> None:
         self.path = Path(path)
         self._busy_timeout_ms = busy_timeout_ms
         self._conn: aiosqlite.Connection | None = None
+        self._reader: _Reader | None = None
         self._write_lock = asyncio.Lock()
         self._owner: asyncio.Task | None = None  # the task inside transaction(), if any
 
@@ -71,16 +129,17 @@ class Database:
         except Exception as exc:  # sqlite3 raises several types for an unusable path
             raise StorageError(f"{self.path}: cannot open the database ({exc})") from exc
         self._conn.row_factory = aiosqlite.Row
-        for pragma in (
-            "PRAGMA journal_mode=WAL",
-            "PRAGMA foreign_keys=ON",
-            f"PRAGMA busy_timeout={self._busy_timeout_ms}",
-            "PRAGMA synchronous=FULL",
-        ):
+        for pragma in ("PRAGMA journal_mode=WAL", *_pragmas(self._busy_timeout_ms)):
             await self._conn.execute(pragma)
+        if str(self.path) != ":memory:":  # a second connection would open another database
+            self._reader = _Reader(self.path, self._busy_timeout_ms)
+            await self._reader.open()
 
     async def close(self) -> None:
-        """Close the connection if it is open."""
+        """Close the connections if they are open."""
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = None
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
@@ -106,7 +165,7 @@ class Database:
         repository calls can be committed together:
         `async with db.transaction(): await a.create(...); await outbox.enqueue(...)`.
         """
-        if self._owner is not None and self._owner is asyncio.current_task():
+        if self._in_transaction():
             yield self.conn
             return
         async with self._write_lock:
@@ -135,20 +194,26 @@ class Database:
         second the bot answers (benchmarks/inbound.py). Inside a `transaction()` of the same
         task, the statement joins it.
         """
-        if self._owner is not None and self._owner is asyncio.current_task():
+        if self._in_transaction():
             return (await self.conn.execute(sql, params)).rowcount
         async with self._write_lock:  # autocommit: SQLite commits the statement by itself
             return (await self.conn.execute(sql, params)).rowcount
 
+    def _in_transaction(self) -> bool:
+        return self._owner is not None and self._owner is asyncio.current_task()
+
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         """Return the first row of a query, or None."""
+        if self._reader is not None and not self._in_transaction():
+            return await self._reader.fetch(sql, params, first=True)
         async with self.conn.execute(sql, params) as cursor:
             return await cursor.fetchone()
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         """Return every row of a query."""
-        async with self.conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        if self._reader is not None and not self._in_transaction():
+            return await self._reader.fetch(sql, params, first=False)
+        return list(await self.conn.execute_fetchall(sql, params))
 
     async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """Return the first column of the first row, or None."""
