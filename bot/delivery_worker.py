@@ -173,7 +173,7 @@ class Worker:
         """Claim the next batch into the buffer, where it sorts by priority then id."""
         try:
             claimed = await self.delivery.store.outbox.claim(
-                self.channel.name, self.batch, now_utc()
+                self.channel.name, self.batch, now_utc(), self._waiting_chats()
             )
         except Exception:
             log.exception("the %s delivery worker could not claim rows", self.channel.name)
@@ -185,6 +185,10 @@ class Worker:
             self.delivery.counters["claimed"] += len(claimed)
             for item in claimed:
                 self._hold(item)
+
+    def _waiting_chats(self) -> set[str]:
+        """Chats with a row parked until their rate limit allows: leave their other rows."""
+        return {item.chat_id for _, _, item in self._parked}
 
     async def _park(self, item: OutboxItem, ready: float, now: float) -> None:
         """Hold a row until its chat may receive again; past the limit, store it as pending."""
@@ -202,7 +206,7 @@ class Worker:
         timeout = POLL_SECONDS
         if self._parked:
             timeout = min(timeout, self._parked[0][0] - now)
-        due = await self.delivery.store.outbox.next_due(self.channel.name)
+        due = await self.delivery.store.outbox.next_due(self.channel.name, self._waiting_chats())
         if due is not None:
             timeout = min(timeout, (due - now_utc()).total_seconds())
         if timeout > 0:

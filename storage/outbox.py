@@ -196,15 +196,23 @@ class Outbox:
         self.changed.set()
         return inserted
 
-    async def claim(self, channel: str, limit: int, now: datetime) -> list[OutboxItem]:
-        """Mark up to `limit` due pending rows 'sending' (priority, then id) and return them."""
+    async def claim(
+        self, channel: str, limit: int, now: datetime, skip_chats: Collection[str] = ()
+    ) -> list[OutboxItem]:
+        """Mark up to `limit` due pending rows 'sending' (priority, then id) and return them.
+
+        Rows for `skip_chats` (chats the worker already holds a row for, waiting for their
+        rate limit) stay pending: claiming them would only hold them longer in memory.
+        """
         async with self.db.transaction() as conn:
             rows = await conn.execute_fetchall(  # one round trip to the database thread
                 "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id IN"
                 " (SELECT id FROM outbox WHERE channel = ? AND status = 'pending'"
-                "  AND (not_before IS NULL OR not_before <= ?) ORDER BY priority, id LIMIT ?)"
+                "  AND (not_before IS NULL OR not_before <= ?)"
+                "  AND chat_id NOT IN (SELECT value FROM json_each(?))"
+                "  ORDER BY priority, id LIMIT ?)"
                 f" RETURNING {_COLUMNS}",
-                (channel, stamp(now), limit),
+                (channel, stamp(now), json.dumps(sorted(skip_chats)), limit),
             )
             items = [_to_item(row) for row in rows]
             unreadable = [item.id for item in items if item.reply is None]
@@ -337,23 +345,23 @@ class Outbox:
         )
         return [_to_item(row) for row in rows]
 
-    async def next_due(self, channel: str) -> datetime | None:
+    async def next_due(self, channel: str, skip_chats: Collection[str] = ()) -> datetime | None:
         """Return when the earliest postponed pending row of a channel falls due."""
         value = await self.db.fetchval(
-            "SELECT MIN(not_before) FROM outbox WHERE channel = ? AND status = 'pending'",
-            (channel,),
+            "SELECT MIN(not_before) FROM outbox WHERE channel = ? AND status = 'pending'"
+            " AND chat_id NOT IN (SELECT value FROM json_each(?))",
+            (channel, json.dumps(sorted(skip_chats))),
         )
         return from_db_time(value)
 
     async def outstanding(self, channels: Collection[str], until: datetime) -> int:
         """Count rows of these channels in flight or pending and due by `until`."""
         marks = ", ".join("?" for _ in channels)
-        rows = await self.db.conn.execute_fetchall(  # one round trip: drain() polls this
+        return await self.db.fetchval(
             f"SELECT COUNT(*) FROM outbox WHERE channel IN ({marks}) AND (status = 'sending'"
             " OR (status = 'pending' AND (not_before IS NULL OR not_before <= ?)))",
             (*channels, stamp(until)),
         )
-        return rows[0][0]
 
     async def _settle(
         self, conn: aiosqlite.Connection, item_id: int, status: str, error: str

@@ -86,6 +86,30 @@ async def test_a_broadcast_paced_under_the_cap_reaches_everyone_once_without_a_4
     assert (await world.store.outbox.progress("broadcast:1"))["sent"] == 40
 
 
+async def test_a_chat_paced_out_keeps_its_backlog_in_the_table_not_in_churn(make_world):
+    """Thirty notifications to one official at 10/s: each row is claimed once, none is put
+    back, and everyone else's pushes are not held behind that chat."""
+    world = await make_world(
+        settings={"delivery_in_flight": 2, "telegram_per_chat_per_second": 10},
+        rate_limit=RateLimits(global_per_second=30, per_chat_per_second=10),
+    )
+    official, *others = people(world, 11)
+    await world.store.outbox.enqueue(
+        [Push("telegram", official, Reply(f"PA-{n}"), "notify", f"fb:{n}:staff", priority=1)
+         for n in range(30)]
+    )  # fmt: skip
+    await world.store.outbox.enqueue(pushes(others, "broadcast:1"))
+
+    await world.drain()
+
+    expected = Counter({official: 30, **dict.fromkeys(others, 1)})
+    assert received(world, [official, *others]) == expected
+    assert world.bot.delivery.counters["claimed"] == 40
+    assert world.bot.delivery.counters["postponed"] == 0
+    order = [str(p.get("chat_id")) for method, p in world.emu.calls if method == "sendMessage"]
+    assert max(order.index(chat) for chat in others) < len(order) - 10  # not left till last
+
+
 async def test_429s_are_waited_out_and_nothing_is_lost(make_world):
     world = await make_world(
         settings={"telegram_rate_per_second": 0, "telegram_per_chat_per_second": 0},

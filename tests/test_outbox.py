@@ -86,6 +86,20 @@ async def test_claim_takes_due_rows_by_priority_then_id_and_marks_them_sending(s
     assert [i.chat_id for i in await store.outbox.claim("telegram", 10, later)] == ["later"]
 
 
+async def test_claim_and_next_due_leave_the_rows_of_chats_the_worker_is_holding(store):
+    await store.outbox.enqueue([push("busy", source=f"fb:{n}:answer") for n in range(3)])
+    await store.outbox.enqueue([push("free"), push("late", not_before=NOW)])
+
+    claimed = await store.outbox.claim("telegram", 10, NOW, skip_chats={"busy", "late"})
+
+    assert [item.chat_id for item in claimed] == ["free"]
+    assert await store.outbox.next_due("telegram", {"late"}) is None
+    assert await store.outbox.next_due("telegram") == NOW
+    assert [i.chat_id for i in await store.outbox.claim("telegram", 10, NOW)] == [
+        "busy", "busy", "busy", "late"
+    ]  # fmt: skip
+
+
 async def test_claim_returns_the_reply_as_it_was_enqueued(store):
     reply = Reply(
         "Lịch tiếp dân",
