@@ -16,12 +16,15 @@ its usual exceptions from Telegram's JSON answer.
 from __future__ import annotations
 
 import ssl
+from urllib.parse import urlencode
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+_FORM = "application/x-www-form-urlencoded"
 
 
 def _ssl_context() -> ssl.SSLContext:
@@ -105,16 +108,19 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
         files = request_data is not None and request_data.contains_files
-        data: aiohttp.FormData | dict[str, str] | None = None
-        if request_data is not None:
-            data = request_data.json_parameters
-            if files:
-                form = aiohttp.FormData()
-                for name, value in data.items():
-                    form.add_field(name, value)
-                for name, (filename, content, mimetype) in request_data.multipart_data.items():
-                    form.add_field(name, content, filename=filename, content_type=mimetype)
-                data = form
+        headers = {"User-Agent": self.USER_AGENT}
+        data: aiohttp.FormData | bytes | None = None
+        if files:
+            data = aiohttp.FormData()
+            for name, value in request_data.json_parameters.items():
+                data.add_field(name, value)
+            for name, (filename, content, mimetype) in request_data.multipart_data.items():
+                data.add_field(name, content, filename=filename, content_type=mimetype)
+        elif request_data is not None:
+            # The form HTTPXRequest sends, encoded here: aiohttp's FormData builds a multipart
+            # writer (and a uuid4 boundary) even for a plain form, a third of the call's CPU.
+            data = urlencode(request_data.json_parameters).encode()
+            headers["Content-Type"] = _FORM
         timeout = self._timeout(
             files,
             connect=connect_timeout,
@@ -124,7 +130,7 @@ class AiohttpRequest(BaseRequest):
         )
         try:
             async with self._session.request(
-                method, url, data=data, headers={"User-Agent": self.USER_AGENT}, timeout=timeout
+                method, url, data=data, headers=headers, timeout=timeout
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as err:  # before ClientError: ServerTimeoutError is both
