@@ -102,4 +102,10 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=30.0, help="push messages/s; 0 = none")
     parser.add_argument("--per-chat", type=float, default=1.0, help="push messages/s to a chat")
     parser.add_argument("--no-quiet-hours", action="store_true")
-    asyncio.run(main(parser.parse_args()))
+    arguments = parser.parse_args()
+    if arguments.echo:
+        asyncio.run(main(arguments))  # the floor: python-telegram-bot with its defaults
+    else:
+        from bot.app import run_loop
+
+        run_loop(main(arguments))  # as `loaxa run` runs: on uvloop

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from bot import logs
-from bot.app import run_forever, secrets_of
+from bot.app import run_forever, run_loop, secrets_of
 from bot.config import ConfigError, load
 from storage import Storage, StorageError
 from storage.models import STAFF_ROLES, Role
@@ -154,7 +154,7 @@ def _qr(args, settings, commune) -> int:
 
 def _dispatch(args, settings, commune) -> int:
     if args.command == "run":
-        asyncio.run(run_forever(settings, commune))
+        run_loop(run_forever(settings, commune))
         return 0
     if args.command == "demo":
         if args.terminal or args.script:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.app import LoaXa
+from bot.app import LoaXa, run_loop
 from bot.config import Settings, load_commune
 
 TOKEN = "123456:TEST-token-for-the-local-emulator"
@@ -70,4 +70,4 @@ if __name__ == "__main__":
     parser.add_argument("--in-flight", type=int, default=16)
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--wait", action="store_true", help="start on a line from stdin")
-    asyncio.run(main(parser.parse_args()))
+    run_loop(main(parser.parse_args()))  # the event loop `loaxa run` uses

@@ -14,6 +14,7 @@ import pytest
 from storage import Storage
 from storage.db import migrations
 from storage.models import Role
+from tests.world import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 ADD_A = ["staff", "add", "--channel", "telegram", "--id", "42", "--role", "official"]
@@ -177,3 +178,35 @@ def test_unknown_log_level_exits_2_naming_the_variable(loaxa):
     done = loaxa("staff", "list", LOAXA_LOG_LEVEL="loud")
     assert done.returncode == 2
     assert "LOAXA_LOG_LEVEL" in one_line(done.stderr)
+
+
+async def test_run_serves_on_uvloop_and_stops_cleanly_on_sigterm(emu, tmp_path):
+    """`loaxa run` for real: a resident is answered, SIGTERM stops it with exit code 0."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOAXA_")}
+    env |= {
+        "PYTHONPATH": str(ROOT),
+        "LOAXA_DB": str(tmp_path / "loaxa.db"),
+        "LOAXA_TELEGRAM_TOKEN": TOKEN,
+        "LOAXA_TELEGRAM_API_URL": emu.base_url,
+        "LOAXA_TELEGRAM_FILE_URL": emu.file_url,
+    }
+    bot = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        started = await asyncio.wait_for(bot.stderr.readline(), 30)
+        while b"is running" not in started:
+            started = await asyncio.wait_for(bot.stderr.readline(), 30)
+        user = emu.add_user("Lan")
+        await emu.send_text(user.id, "/start")
+        for _ in range(100):
+            if emu.messages(user.id):
+                break
+            await asyncio.sleep(0.1)
+        assert emu.messages(user.id), "the resident got no answer"
+    finally:
+        bot.terminate()
+        rest = await asyncio.wait_for(bot.stderr.read(), 30)
+    assert await bot.wait() == 0
+    assert b"uvloop" in started
+    assert b"stopped" in rest and b"Traceback" not in rest
