@@ -41,7 +41,7 @@ from bot.config import Settings
 from bot.delivery_worker import Outcome, Worker
 from bot.ratelimit import ChannelLimits, Pacer
 from storage import Storage
-from storage.db import is_transient
+from storage.connections import is_transient
 from storage.models import ResidentStatus
 from storage.outbox import OutboxItem, now_utc
 

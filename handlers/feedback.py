@@ -304,9 +304,10 @@ async def _submit(ctx: Context):
         longitude=location[1],
         anonymous=bool(d.get("anonymous")),
     )
+    officials = await notify.category_staff_chats(ctx, category.id)
     async with ctx.store.db.transaction():
         item = await ctx.store.feedback.create(new, d.get("media", []), msg.user_id)
-        await notify.announce_new(ctx, item)
+        await notify.announce_new(ctx, item, officials)
     return item
 
 

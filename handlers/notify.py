@@ -64,13 +64,17 @@ def open_button(env: HasStore, item: FeedbackItem) -> Choice:
     return make_choice(f"hs:open:{item.id}", translator(env.commune.language)("fb.open_item"))
 
 
-async def announce_new(env: HasStore, item: FeedbackItem) -> int:
-    """Tell the staff group and the officials in charge of the category about a new item."""
+async def announce_new(env: HasStore, item: FeedbackItem, chats: Iterable[str]) -> int:
+    """Tell the staff group and the officials in charge of the category about a new item.
+
+    `chats` are those officials' (`category_staff_chats`), read before the item's
+    transaction so that the transaction holds the write lock no longer than it writes.
+    """
     t = translator(env.commune.language)
     reply = Reply(
         t("fb.new_for_staff") + "\n" + summary(env, item), choices=(open_button(env, item),)
     )
-    chats = set(await category_staff_chats(env, item.category))
+    chats = set(chats)
     pushes = [
         Push(TELEGRAM, chat, reply, kind="notify", source=f"fb:{item.id}:new", priority=URGENT)
         for chat in sorted(chats)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from storage.broadcasts import Broadcasts
+from storage.connections import is_transient
 from storage.content import ContentRepo
-from storage.db import Database, StorageError, is_transient
+from storage.db import Database, StorageError
 from storage.deliveries import ContentDeliveries
 from storage.dialogues import DialoguesRepo
 from storage.feedback import FeedbackRepo

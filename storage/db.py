@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -15,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
+
+from storage.connections import Reader, Writer, is_transient, pragmas  # noqa: F401
 
 log = logging.getLogger(__name__)
 
@@ -50,73 +50,23 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-def _pragmas(busy_timeout_ms: int) -> tuple[str, ...]:
-    """The settings of every connection (the journal mode belongs to the file)."""
-    return (
-        "PRAGMA foreign_keys=ON",
-        f"PRAGMA busy_timeout={busy_timeout_ms}",
-        "PRAGMA synchronous=FULL",
-    )
-
-
-class _Reader:
-    """A second connection to the same file, read-only, on a thread of its own.
-
-    Reads outside a transaction go here, so they never queue behind another task's
-    transaction or its fsync on the writing connection's thread, and they see only
-    committed data (WAL gives each statement the last committed snapshot). One trip to the
-    thread per query: aiosqlite's execute, fetch and close are three.
-    """
-
-    def __init__(self, path: Path, busy_timeout_ms: int) -> None:
-        self._path, self._busy_timeout_ms = path, busy_timeout_ms
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="loaxa-db-read")
-        self._conn: sqlite3.Connection | None = None
-
-    def _call(self, function: Callable[..., Any], *args: Any) -> asyncio.Future:
-        return asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
-
-    async def open(self) -> None:
-        await self._call(self._connect)
-
-    def _connect(self) -> None:
-        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-        conn.row_factory = sqlite3.Row
-        for pragma in (*_pragmas(self._busy_timeout_ms), "PRAGMA query_only=ON"):
-            conn.execute(pragma)
-        self._conn = conn
-
-    async def close(self) -> None:
-        if self._conn is not None:
-            await self._call(self._conn.close)
-            self._conn = None
-        self._thread.shutdown(wait=False)
-
-    async def fetch(self, sql: str, params: Sequence[Any], first: bool) -> Any:
-        return await self._call(self._fetch, sql, params, first)
-
-    def _fetch(self, sql: str, params: Sequence[Any], first: bool) -> Any:
-        cursor = self._conn.execute(sql, params)
-        try:
-            return cursor.fetchone() if first else cursor.fetchall()
-        finally:
-            cursor.close()  # ends the statement, and with it the read snapshot
-
-
 class Database:
     """One SQLite file opened with WAL, foreign keys, a busy timeout and full sync.
 
     One connection writes; writes go through `transaction()` or `write()`, which serialise
     them with a lock so that two coroutines never interleave statements in one transaction.
-    Reads go to a second, read-only connection (`_Reader`), except inside a transaction,
-    where the task reads its own uncommitted writes on the writing connection.
+    Single statements from `write()` are committed in groups by a second writing connection
+    under the same lock (`connections.Writer`). Reads go to read-only connections
+    (`connections.Reader`), except inside a transaction, where the task reads its own
+    uncommitted writes on the writing connection.
     """
 
     def __init__(self, path: str | Path, *, busy_timeout_ms: int = 5000) -> None:
         self.path = Path(path)
         self._busy_timeout_ms = busy_timeout_ms
         self._conn: aiosqlite.Connection | None = None
-        self._reader: _Reader | None = None
+        self._reader: Reader | None = None
+        self._writer: Writer | None = None
         self._write_lock = asyncio.Lock()
         self._owner: asyncio.Task | None = None  # the task inside transaction(), if any
 
@@ -129,14 +79,19 @@ class Database:
         except Exception as exc:  # sqlite3 raises several types for an unusable path
             raise StorageError(f"{self.path}: cannot open the database ({exc})") from exc
         self._conn.row_factory = aiosqlite.Row
-        for pragma in ("PRAGMA journal_mode=WAL", *_pragmas(self._busy_timeout_ms)):
+        for pragma in ("PRAGMA journal_mode=WAL", *pragmas(self._busy_timeout_ms)):
             await self._conn.execute(pragma)
         if str(self.path) != ":memory:":  # a second connection would open another database
-            self._reader = _Reader(self.path, self._busy_timeout_ms)
+            self._reader = Reader(self.path, self._busy_timeout_ms)
             await self._reader.open()
+            self._writer = Writer(self.path, self._busy_timeout_ms, self._write_lock)
+            await self._writer.open()
 
     async def close(self) -> None:
         """Close the connections if they are open."""
+        if self._writer is not None:
+            await self._writer.close()
+            self._writer = None
         if self._reader is not None:
             await self._reader.close()
             self._reader = None
@@ -187,17 +142,24 @@ class Database:
     async def write(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one writing statement as a transaction of its own; return the rows it changed.
 
-        Committed, with its fsync, when this returns, like a `transaction()` holding one
-        statement, but in one trip to the database thread instead of three (BEGIN, the
-        statement, COMMIT), each of which waits for its turn on a busy event loop: the write
-        lock is held that much shorter, and that lock is what bounds how many updates per
-        second the bot answers (benchmarks/inbound.py). Inside a `transaction()` of the same
-        task, the statement joins it.
+        Committed, with its fsync, when this returns. Statements written at the same moment
+        by several conversations are committed together (`connections.Writer`): one trip
+        to a thread and one fsync for all of them, instead of two turns of a busy event loop
+        each (the lock's hand-over and the answer) while the others wait for the lock. That
+        queue was the bot's latency tail at 100 updates/s (benchmarks/inbound.py). Inside a
+        `transaction()` of the same task, the statement joins it.
         """
         if self._in_transaction():
             return (await self.conn.execute(sql, params)).rowcount
+        if self._writer is not None:
+            return await self._writer.write(sql, params)
         async with self._write_lock:  # autocommit: SQLite commits the statement by itself
             return (await self.conn.execute(sql, params)).rowcount
+
+    @property
+    def write_groups(self) -> int:
+        """How many groups `write()` has committed (tests, diagnostics)."""
+        return self._writer.groups if self._writer is not None else 0
 
     def _in_transaction(self) -> bool:
         return self._owner is not None and self._owner is asyncio.current_task()
@@ -206,8 +168,19 @@ class Database:
         """Return the first row of a query, or None."""
         if self._reader is not None and not self._in_transaction():
             return await self._reader.fetch(sql, params, first=True)
-        async with self.conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        rows = await self.conn.execute_fetchall(sql, params)  # one trip while holding the lock
+        return rows[0] if rows else None
+
+    async def lookup(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        """Return the first row of an indexed single-row read, run on the event loop's thread.
+
+        Only for reads that find one row through an index (a primary key or a unique
+        identity): they cost less there than the hand-off to a thread. Never for scans,
+        counts or reports, which would stall every conversation while they run.
+        """
+        if self._reader is not None and not self._in_transaction():
+            return await self._reader.lookup(sql, params)
+        return await self.fetchone(sql, params)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         """Return every row of a query."""
@@ -266,13 +239,3 @@ class Database:
         async with aiosqlite.connect(target) as dest:
             await self.conn.backup(dest)
         return target
-
-
-def is_transient(exc: BaseException) -> bool:
-    """Tell whether a storage error will likely pass (database locked or busy, disk full)."""
-    import sqlite3
-
-    if not isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError):
-        return False
-    text = str(exc).lower()
-    return any(word in text for word in ("locked", "busy", "full", "disk i/o"))

@@ -51,7 +51,7 @@ class Residents:
 
     async def get_by_identity(self, channel: str, user_id: str) -> Resident | None:
         """Return the resident behind a channel user id, or None."""
-        row = await self.db.fetchone(
+        row = await self.db.lookup(
             f"SELECT {_COLUMNS} FROM residents WHERE channel = ? AND user_id = ?",
             (channel, user_id),
         )
@@ -59,9 +59,7 @@ class Residents:
 
     async def get(self, resident_id: int) -> Resident | None:
         """Return a resident by id, or None."""
-        row = await self.db.fetchone(
-            f"SELECT {_COLUMNS} FROM residents WHERE id = ?", (resident_id,)
-        )
+        row = await self.db.lookup(f"SELECT {_COLUMNS} FROM residents WHERE id = ?", (resident_id,))
         return _to_resident(row) if row else None
 
     async def register(

@@ -17,7 +17,7 @@ class Sessions:
 
     async def get(self, key: SessionKey, now: datetime) -> Session | None:
         """Return the live session for `key`, or None when absent or expired."""
-        row = await self.db.fetchone(
+        row = await self.db.lookup(
             "SELECT flow, step, draft, expires_at FROM sessions"
             " WHERE channel = ? AND chat_id = ? AND user_id = ?",
             (key.channel, key.chat_id, key.user_id),

@@ -30,7 +30,7 @@ class StaffRepo:
 
     async def get_by_identity(self, channel: str, user_id: str) -> Staff | None:
         """Return the staff member behind a channel user id, or None."""
-        row = await self.db.fetchone(
+        row = await self.db.lookup(
             f"SELECT {_COLUMNS} FROM staff WHERE channel = ? AND user_id = ?", (channel, user_id)
         )
         return _to_staff(row) if row else None
