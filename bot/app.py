@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import Coroutine
@@ -98,6 +99,7 @@ class LoaXa:
             await self.scheduler.start()
         if web_app is not None:
             await self._start_web(web_app)
+        gc.freeze()  # what start-up built lives as long as the process: stop re-scanning it
 
     def _needs_web(self) -> bool:
         return bool(self.settings.telegram_webhook_url or self.settings.zalo_webhook_url)
