@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import itertools
 import json
 import os
@@ -316,6 +317,10 @@ def summarise(done: list, window: Window, final_step: int) -> dict:
 async def measure(
     bot: Bot, run: Callable[[Window], Awaitable[list]], args, final_step: int
 ) -> dict:
+    # This process is the measuring instrument: the emulator keeps every call and message,
+    # and a full collection of that heap stalls it (and so every latency) for 100+ ms.
+    gc.collect()
+    gc.freeze()
     window = Window(args.warmup, args.seconds)
     with Load() as load:
         cpu_task = asyncio.create_task(_cpu_over(bot.pid, window))
@@ -389,6 +394,47 @@ async def loaxa_round(emu, replies, users: list[int], official: int, args, workd
     }
 
 
+async def flooder(emu: TelegramEmulator, uid: int, rate: float, window: Window) -> int:
+    """One person sending a text every 1/rate s until the window ends; return the count."""
+    began, sent = time.monotonic(), 0
+    while (due := began + sent / rate) < window.end:
+        await asyncio.sleep(max(0.0, due - time.monotonic()))
+        await emu.send_text(uid, f"alo alo {sent}")
+        sent += 1
+    return sent
+
+
+async def flood_round(emu, replies: Replies, users: list[int], official: int, args, workdir):
+    """(d) Everyone else's latency at --flood-others updates/s, without then with one
+    resident sending --flood-rate messages/s, on one bot process: the flooder's messages
+    are dropped before anything else is done with them, with one warning per window."""
+    db = await fresh_database(workdir, users[0], len(users), official)
+    step = feedback_step(emu, replies)
+    people, flooder_id = iter(users[1:]), users[0]
+    found: dict = {}
+    async with Bot(emu, workdir, ["--db", str(db)]) as bot:
+        for phase in ("alone", "flooded"):
+            flood: asyncio.Task | None = None
+
+            async def run(window: Window, phase: str = phase) -> list:
+                nonlocal flood
+                if phase == "flooded":
+                    flood = asyncio.create_task(flooder(emu, flooder_id, args.flood_rate, window))
+                done, _ = await open_loop(step, people, len(FLOW), args.flood_others, window)
+                return done
+
+            before = replies.count(flooder_id)
+            found[phase] = await measure(bot, run, args, final_step=len(FLOW) - 1)
+            if flood is not None:
+                found[phase]["flood_sent"] = await flood
+                await asyncio.sleep(1.0)  # the last answers to the flooder
+                found[phase]["flood_answered"] = replies.count(flooder_id) - before
+            log(f"others at {args.flood_others}/s, {phase}", found[phase])
+    found["log_errors"] = bot.report.get("log_errors")
+    db.unlink()
+    return found
+
+
 def log(label: str, found: dict) -> None:
     print(f"{label}: {found}", file=sys.stderr, flush=True)
 
@@ -400,7 +446,10 @@ async def main(args: argparse.Namespace, workdir: Path) -> dict:
         users = [emu.add_user(f"Dân {n}").id for n in range(args.residents)]
         assert users == list(range(users[0], users[0] + len(users)))  # as add_onboarded counts
         rounds = []
-        for number in range(args.rounds):
+        flood = None
+        if args.flood:
+            flood = await flood_round(emu, replies, users, official, args, workdir)
+        for number in range(0 if args.flood_only else args.rounds):
             echo = await echo_round(emu, replies, users, args, workdir)
             loaxa = await loaxa_round(emu, replies, users, official, args, workdir)
             ratio = loaxa["closed"]["steps_per_s"] / echo["closed"]["steps_per_s"]
@@ -412,7 +461,8 @@ async def main(args: argparse.Namespace, workdir: Path) -> dict:
         "settings": {k: v for k, v in vars(args).items() if k != "json"},
         "machine": {"cpus": os.cpu_count()},
         "rounds": rounds,
-        "steps_vs_echo": median(ratios),
+        "flood": flood,
+        "steps_vs_echo": median(ratios) if ratios else None,
         "target_ratio": 0.5,
         "target_p99_ms": 100,
     }
@@ -439,6 +489,19 @@ def table(found: dict) -> str:
     return "\n".join(lines)
 
 
+def flood_table(found: dict, args: argparse.Namespace) -> str:
+    alone, flooded = found["alone"], found["flooded"]
+    return "\n".join([
+        f"| others at {args.flood_others}/s | p50 | p99 | bot CPU share | flooder sent"
+        " | flooder answered |",
+        "|---|---|---|---|---|---|",
+        f"| alone | {alone['p50_ms']} ms | {alone['p99_ms']} ms | {alone['bot_cpu_share']} | | |",
+        f"| one resident at {args.flood_rate} msg/s | {flooded['p50_ms']} ms"
+        f" | {flooded['p99_ms']} ms | {flooded['bot_cpu_share']} | {flooded['flood_sent']}"
+        f" | {flooded['flood_answered']} |",
+    ])  # fmt: skip
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1 round of 10 s runs")
@@ -449,11 +512,18 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=100.0, help="(c) updates/s offered")
     parser.add_argument("--residents", type=int, default=10_000, help="in each database")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--flood", action="store_true", help="(d) also: one person flooding")
+    parser.add_argument("--flood-only", action="store_true", help="(d) only")
+    parser.add_argument("--flood-rate", type=float, default=100.0, help="(d) flooder's msg/s")
+    parser.add_argument("--flood-others", type=float, default=50.0, help="(d) others' steps/s")
     arguments = parser.parse_args()
+    arguments.flood = arguments.flood or arguments.flood_only
     if arguments.quick:
         arguments.seconds, arguments.warmup, arguments.rounds = 10.0, 2.0, 1
     with tempfile.TemporaryDirectory(prefix="loaxa-inbound-") as tmp:
         result = asyncio.run(main(arguments, Path(tmp)))
-    print(table(result))
+    print(table(result) if result["rounds"] else "")
+    if result["flood"]:
+        print(flood_table(result["flood"], arguments))
     if arguments.json:
         Path(arguments.json).write_text(json.dumps(result, indent=2, ensure_ascii=False))
