@@ -59,6 +59,11 @@ class Person:
     def registered(self) -> bool:
         return self.staff is not None or self.resident is not None
 
+    @property
+    def is_official(self) -> bool:
+        """An official, leader or admin on the staff list: may act, not only read."""
+        return self.role in OFFICIALS and self.staff is not None
+
 
 @dataclass
 class Context:
@@ -84,6 +89,16 @@ class Context:
     def reply(self, text: str, *, choices: tuple[Choice, ...] = ()) -> Reply:
         """Make a reply from text already taken from the catalog."""
         return Reply(text, choices=choices)
+
+    def typed(self, limits: tuple[int, int], again: str) -> str | None:
+        """Return the text typed, stripped, if its length is within `limits` (min, max);
+        else answer `again` (given min and max) and return None."""
+        low, high = limits
+        text = self.msg.text.strip() if self.msg.kind is Kind.TEXT else ""
+        if low <= len(text) <= high:
+            return text
+        self.say(again, min=low, max=high)
+        return None
 
     def button(self, data: str, label_key: str, **values: Any) -> Choice:
         """Make a button whose label comes from the catalog."""

@@ -10,7 +10,7 @@ from bot.config import Commune
 from bot.i18n import translator
 from bot.messages import Reply
 from handlers.base import Context, number
-from handlers.consult_staff import LIMITS, _b, _text_step, may_consult, may_read
+from handlers.consult_staff import LIMITS, _b, _text_step, may_read
 from storage import Storage
 from storage.models import Role
 from storage.outbox import Push
@@ -73,9 +73,9 @@ async def show_results(ctx: Context) -> str | None:
         ctx.t, consultation, await repo.tally(consultation.id), await repo.comments(consultation.id)
     )
     buttons = []
-    if may_consult(ctx) and consultation.status == "open":
+    if ctx.person.is_official and consultation.status == "open":
         buttons.append(_b(f"close:{consultation.id}", ctx.t("consult.close_button")))
-    if may_consult(ctx) and consultation.status == "closed":
+    if ctx.person.is_official and consultation.status == "closed":
         buttons.append(_b(f"conclude:{consultation.id}", ctx.t("consult.conclude_button")))
     ctx.replies.append(Reply(text, choices=tuple(buttons)))
     return None
@@ -83,7 +83,7 @@ async def show_results(ctx: Context) -> str | None:
 
 async def close_now(ctx: Context) -> str | None:
     """Closes a consultation before its date and sends the results to officials and leaders."""
-    if not may_consult(ctx) or not number(ctx.arg):
+    if not ctx.person.is_official or not number(ctx.arg):
         ctx.say("error.not_allowed")
         return None
     consultation = await ctx.store.participation.consultation(number(ctx.arg))
@@ -122,7 +122,7 @@ async def ask_conclusion(ctx: Context) -> str | None:
     consultation = (
         await ctx.store.participation.consultation(number(ctx.arg)) if number(ctx.arg) else None
     )
-    if not may_consult(ctx) or consultation is None or consultation.status != "closed":
+    if not ctx.person.is_official or consultation is None or consultation.status != "closed":
         ctx.say("error.not_allowed")
         return None
     ctx.draft = {"consultation": consultation.id}
@@ -132,12 +132,13 @@ async def ask_conclusion(ctx: Context) -> str | None:
 
 async def take_conclusion(ctx: Context) -> str | None:
     """Publishes the conclusion and sends it to every participant."""
-    text = _text_step(ctx, "conclusion", "consult.ask_conclusion", "lk.conclusion")
+    text = _text_step(ctx, "conclusion", "consult.ask_conclusion")
     if text is None:
         return "lk.conclusion"
     store, consultation_id = ctx.store, ctx.draft["consultation"]
     async with store.db.transaction():
-        if not may_consult(ctx) or not await store.participation.conclude(consultation_id, text):
+        allowed = ctx.person.is_official  # checked again: the role may have changed meanwhile
+        if not allowed or not await store.participation.conclude(consultation_id, text):
             ctx.say("consult.not_open")
             return None
         consultation = await store.participation.consultation(consultation_id)

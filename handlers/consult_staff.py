@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from bot.i18n import translator
 from bot.messages import Kind, Media, Reply
-from handlers.base import OFFICIALS, Context, make_choice, number
+from handlers.base import Context, make_choice, number
 from storage import Storage
 from storage.models import Role
 from storage.outbox import Push
@@ -24,12 +24,8 @@ MAX_OPEN = timedelta(days=366)  # a consultation stays open a year at most
 FILE_BUDGET = 32 * 1024 * 1024  # bytes of attachment copies one consultation may queue
 
 
-def may_consult(ctx: Context) -> bool:
-    return ctx.person.role in OFFICIALS and ctx.person.staff is not None
-
-
 def may_read(ctx: Context) -> bool:
-    return may_consult(ctx) or ctx.person.role is Role.SUPERVISOR
+    return ctx.person.is_official or ctx.person.role is Role.SUPERVISOR
 
 
 def _b(data: str, label: str):
@@ -39,25 +35,23 @@ def _b(data: str, label: str):
 async def menu(ctx: Context) -> str | None:
     """Shows the staff menu: open a new consultation (officials) and the results."""
     buttons = [_b("results", ctx.t("consult.results_button"))]
-    if may_consult(ctx):
+    if ctx.person.is_official:
         buttons.insert(0, _b("new", ctx.t("consult.new_button")))
     ctx.say("consult.staff_menu", choices=tuple(buttons))
     return None
 
 
-def _text_step(ctx: Context, field: str, ask_key: str, state: str, next_key: str | None = None):
-    low, high = LIMITS[field]
-    text = ctx.msg.text.strip() if ctx.msg.kind is Kind.TEXT else ""
-    if not low <= len(text) <= high:
-        ctx.say(ask_key, min=low, max=high)
-        return None
-    ctx.draft[field] = text
+def _text_step(ctx: Context, field: str, ask_key: str) -> str | None:
+    """The typed text, kept in the draft as `field`, if its length is within limits."""
+    text = ctx.typed(LIMITS[field], ask_key)
+    if text is not None:
+        ctx.draft[field] = text
     return text
 
 
 async def new(ctx: Context) -> str | None:
     """Starts a new consultation: asks for its title."""
-    if not may_consult(ctx):
+    if not ctx.person.is_official:
         ctx.say("error.not_allowed")
         return None
     ctx.draft = {}
@@ -67,7 +61,7 @@ async def new(ctx: Context) -> str | None:
 
 async def take_title(ctx: Context) -> str | None:
     """Stores the title and asks for a description of the project."""
-    if _text_step(ctx, "title", "consult.ask_title", "lk.title") is None:
+    if _text_step(ctx, "title", "consult.ask_title") is None:
         return "lk.title"
     ctx.say("consult.ask_desc", min=LIMITS["desc"][0], max=LIMITS["desc"][1])
     return "lk.desc"
@@ -75,7 +69,7 @@ async def take_title(ctx: Context) -> str | None:
 
 async def take_desc(ctx: Context) -> str | None:
     """Stores the description and offers to attach a photo or a document."""
-    if _text_step(ctx, "desc", "consult.ask_desc", "lk.desc") is None:
+    if _text_step(ctx, "desc", "consult.ask_desc") is None:
         return "lk.desc"
     return _ask_file(ctx)
 
@@ -187,7 +181,7 @@ async def confirm(ctx: Context) -> str | None:
     if ctx.action == "drop":
         ctx.say("consult.dropped")
         return None
-    if ctx.action != "send" or not may_consult(ctx):
+    if ctx.action != "send" or not ctx.person.is_official:
         ctx.say("error.not_allowed")
         return None
     d = ctx.draft

@@ -8,8 +8,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.i18n import translator
-from bot.messages import Kind, Reply
-from handlers.base import EVERYONE, OFFICIALS, Context, Flow, make_choice, number
+from bot.messages import Reply
+from handlers.base import EVERYONE, Context, Flow, make_choice, number
 from storage.models import Topic
 from storage.outbox import Push
 
@@ -32,27 +32,14 @@ class State(StrEnum):
     ANSWER = "dt.answer"
 
 
-def _official(ctx: Context) -> bool:
-    return ctx.person.role in OFFICIALS and ctx.person.staff is not None
-
-
 def _b(data: str, label: str):
     return make_choice(f"{KEY}:{data}", label[:60])
-
-
-def _text(ctx: Context, field: str, ask: str) -> str | None:
-    low, high = LIMITS[field]
-    text = ctx.msg.text.strip() if ctx.msg.kind is Kind.TEXT else ""
-    if low <= len(text) <= high:
-        return text
-    ctx.say(ask, min=low, max=high)
-    return None
 
 
 async def start(ctx: Context) -> str | None:
     """Officials: announce a session or answer questions; residents: send a question."""
     dialogues = await ctx.store.dialogues.dialogues("announced")
-    if _official(ctx):
+    if ctx.person.is_official:
         buttons = [_b("new", ctx.t("dialogue.new_button"))]
         buttons += [
             _b(f"qs:{d.id}", ctx.t("dialogue.questions_button", topic=d.topic)) for d in dialogues
@@ -74,7 +61,7 @@ async def start(ctx: Context) -> str | None:
 
 async def new(ctx: Context) -> str | None:
     """Starts announcing a dialogue: asks for its topic."""
-    if not _official(ctx):
+    if not ctx.person.is_official:
         ctx.say("error.not_allowed")
         return None
     ctx.say("dialogue.ask_topic", min=LIMITS["topic"][0], max=LIMITS["topic"][1])
@@ -83,7 +70,7 @@ async def new(ctx: Context) -> str | None:
 
 async def take_topic(ctx: Context) -> str | None:
     """Stores the topic and asks where the session is held."""
-    if (text := _text(ctx, "topic", "dialogue.ask_topic")) is None:
+    if (text := ctx.typed(LIMITS["topic"], "dialogue.ask_topic")) is None:
         return State.TOPIC
     ctx.draft["topic"] = text
     ctx.say("dialogue.ask_place", min=LIMITS["place"][0], max=LIMITS["place"][1])
@@ -92,7 +79,7 @@ async def take_topic(ctx: Context) -> str | None:
 
 async def take_place(ctx: Context) -> str | None:
     """Stores the place and asks when."""
-    if (text := _text(ctx, "place", "dialogue.ask_place")) is None:
+    if (text := ctx.typed(LIMITS["place"], "dialogue.ask_place")) is None:
         return State.PLACE
     ctx.draft["place"] = text
     ctx.say("dialogue.ask_when", min=LIMITS["when"][0], max=LIMITS["when"][1])
@@ -101,7 +88,7 @@ async def take_place(ctx: Context) -> str | None:
 
 async def take_when(ctx: Context) -> str | None:
     """Stores when, then shows what residents will receive."""
-    if (text := _text(ctx, "when", "dialogue.ask_when")) is None:
+    if (text := ctx.typed(LIMITS["when"], "dialogue.ask_when")) is None:
         return State.WHEN
     ctx.draft["when"] = text
     count = len(await ctx.store.residents.audience(Topic.ANNOUNCEMENTS))
@@ -118,7 +105,7 @@ async def take_when(ctx: Context) -> str | None:
 
 async def confirm(ctx: Context) -> str | None:
     """Commits the dialogue and its announcement to residents."""
-    if ctx.action != "send" or not _official(ctx):
+    if ctx.action != "send" or not ctx.person.is_official:
         ctx.say("dialogue.dropped")
         return None
     d, store = ctx.draft, ctx.store
@@ -166,7 +153,7 @@ async def ask(ctx: Context) -> str | None:
 
 async def take_question(ctx: Context) -> str | None:
     """Stores the question; the resident will get the answer after the session."""
-    if (text := _text(ctx, "question", "dialogue.ask_question_again")) is None:
+    if (text := ctx.typed(LIMITS["question"], "dialogue.ask_question_again")) is None:
         return State.QUESTION
     resident = ctx.person.resident
     if await ctx.store.dialogues.ask(ctx.draft["dialogue"], resident.id, resident.hamlet, text):
@@ -179,7 +166,7 @@ async def take_question(ctx: Context) -> str | None:
 async def questions(ctx: Context) -> str | None:
     """Shows officials a dialogue's questions, grouped by hamlet, to answer one by one."""
     dialogue = await ctx.store.dialogues.dialogue(number(ctx.arg)) if number(ctx.arg) else None
-    if not _official(ctx) or dialogue is None:
+    if not ctx.person.is_official or dialogue is None:
         ctx.say("error.not_allowed")
         return None
     asked = await ctx.store.dialogues.questions(dialogue.id)
@@ -203,7 +190,7 @@ async def questions(ctx: Context) -> str | None:
 
 async def pick_question(ctx: Context) -> str | None:
     """Asks the official for the answer given at the session to one question."""
-    if not _official(ctx) or not number(ctx.arg):
+    if not ctx.person.is_official or not number(ctx.arg):
         ctx.say("error.not_allowed")
         return None
     ctx.draft = {"question": number(ctx.arg)}
@@ -213,9 +200,9 @@ async def pick_question(ctx: Context) -> str | None:
 
 async def take_answer(ctx: Context) -> str | None:
     """Records the answer to the question."""
-    if (text := _text(ctx, "answer", "dialogue.ask_answer")) is None:
+    if (text := ctx.typed(LIMITS["answer"], "dialogue.ask_answer")) is None:
         return State.ANSWER
-    if not _official(ctx):
+    if not ctx.person.is_official:
         ctx.say("error.not_allowed")
         return None
     if await ctx.store.dialogues.answer(ctx.draft["question"], text, ctx.person.staff.id):
@@ -228,7 +215,7 @@ async def take_answer(ctx: Context) -> str | None:
 async def publish(ctx: Context) -> str | None:
     """Publishes the answers: each asker receives their own question's answer."""
     dialogue = await ctx.store.dialogues.dialogue(number(ctx.arg)) if number(ctx.arg) else None
-    if not _official(ctx) or dialogue is None:
+    if not ctx.person.is_official or dialogue is None:
         ctx.say("error.not_allowed")
         return None
     store = ctx.store

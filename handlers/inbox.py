@@ -228,7 +228,7 @@ async def on_press(ctx: Context) -> str | None:
 
 FLOW = Flow(
     key=KEY,
-    roles=ACTORS | {Role.SUPERVISOR},  # supervisors read and remark; may_act() guards actions
+    roles=ACTORS | {Role.SUPERVISOR},  # supervisors read and remark; is_official guards actions
     start=start,
     steps={
         State.BROWSE: on_press,

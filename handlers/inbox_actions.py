@@ -18,7 +18,7 @@ from handlers.feedback_status import (
     allowed,
     next_status,
 )
-from handlers.inbox_view import KEY, State, action_of, may_act, show_item
+from handlers.inbox_view import KEY, State, action_of, show_item
 from storage.feedback import FeedbackItem, StaleItem
 from storage.models import Role, Staff
 
@@ -56,7 +56,7 @@ async def choose_action(ctx: Context) -> str | None:
     """Starts an action pressed on the item view: at once, or after a choice or a text."""
     action_name, _, item_id = ctx.arg.partition(":")
     action = action_of(action_name)
-    if not may_act(ctx):
+    if not ctx.person.is_official:
         _refuse(ctx)
         return None
     if action is None or item_id != str(ctx.draft.get("item")):
@@ -94,7 +94,7 @@ async def _ask_assignee(ctx: Context, item: FeedbackItem) -> str:
 
 async def assign_to(ctx: Context) -> str | None:
     """Assigns the item to the chosen official (who must still be on the staff list)."""
-    if not may_act(ctx):
+    if not ctx.person.is_official:
         _refuse(ctx)
         return None
     chosen = next((s for s in await _candidates(ctx) if str(s.id) == ctx.arg), None)
@@ -141,7 +141,7 @@ async def perform(
     ctx: Context, action: Action, *, text: str | None = None, assignee: Staff | None = None
 ) -> str | None:
     """Applies an action if the item is still as the official saw it; tells the resident."""
-    if not may_act(ctx):
+    if not ctx.person.is_official:
         _refuse(ctx)
         return None
     item = await _current(ctx)

@@ -40,11 +40,6 @@ def local_today(ctx: Context) -> date:
     return ctx.now.astimezone(ctx.commune.zone).date()
 
 
-def may_act(ctx: Context) -> bool:
-    """Tell whether this person may act on feedback items (not only read them)."""
-    return ctx.person.role in ACTORS and ctx.person.staff is not None
-
-
 def overdue_days(calendar: WorkCalendar, deadline: date, today: date) -> int:
     """Count the working days an item is late (at least 1 once the deadline has passed)."""
     return max(1, calendar.working_days_between(deadline, today))
@@ -173,7 +168,7 @@ async def history(ctx: Context, item: FeedbackItem) -> str:
 
 def action_buttons(ctx: Context, item: FeedbackItem) -> list[Choice]:
     """The actions this person may take on the item in its current status."""
-    if not may_act(ctx):
+    if not ctx.person.is_official:
         return []
     return [
         make_choice(f"{KEY}:act:{action}:{item.id}", ctx.t(f"inbox.do_{action}"))

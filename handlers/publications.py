@@ -101,14 +101,10 @@ async def take_file(ctx: Context) -> str | None:
 
 def _text(ctx: Context, limits: tuple[int, int], again: str) -> str | None:
     """The typed text if its length is within limits; else say why and return None."""
-    text = ctx.msg.text.strip() if ctx.msg.kind is Kind.TEXT else ""
-    if not text:
+    if ctx.msg.kind is not Kind.TEXT or not ctx.msg.text.strip():
         ctx.say("pub.type_text")
         return None
-    if not limits[0] <= len(text) <= limits[1]:
-        ctx.say(again, min=limits[0], max=limits[1])
-        return None
-    return text
+    return ctx.typed(limits, again)
 
 
 async def take_title(ctx: Context) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from bot.messages import Kind, Reply
 from handlers import notify
 from handlers.base import Context, make_choice, number
-from handlers.inbox_view import KEY, may_act
+from handlers.inbox_view import KEY
 from storage.feedback import FeedbackItem
 from storage.models import Role
 
@@ -25,7 +25,9 @@ def is_supervisor(ctx: Context) -> bool:
 
 def sees_internal_notes(ctx: Context) -> bool:
     """Officials see internal notes; supervisors only if the commune file allows it."""
-    return may_act(ctx) or (is_supervisor(ctx) and ctx.commune.supervisors_see_internal_notes)
+    return ctx.person.is_official or (
+        is_supervisor(ctx) and ctx.commune.supervisors_see_internal_notes
+    )
 
 
 async def remarks_text(ctx: Context, item: FeedbackItem) -> str:
@@ -49,7 +51,7 @@ async def buttons(ctx: Context, item: FeedbackItem) -> list:
     if is_supervisor(ctx):
         return [make_choice(f"{KEY}:remark:{item.id}", ctx.t("supervision.add"))]
     pending = [r for r in await ctx.store.dialogues.remarks(item.id) if not r.acknowledged_by]
-    if pending and may_act(ctx):
+    if pending and ctx.person.is_official:
         return [make_choice(f"{KEY}:ack:{item.id}", ctx.t("supervision.acknowledge"))]
     return []
 
@@ -101,7 +103,7 @@ async def acknowledge(ctx: Context) -> str | None:
     from handlers.inbox_view import show_item
 
     item = await ctx.store.feedback.get(number(ctx.arg)) if number(ctx.arg) else None
-    if not may_act(ctx) or item is None or item.id != ctx.draft.get("item"):
+    if not ctx.person.is_official or item is None or item.id != ctx.draft.get("item"):
         ctx.say("error.not_allowed")
         return None
     count = await ctx.store.dialogues.acknowledge(item.id, ctx.person.staff.name)
