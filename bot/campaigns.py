@@ -122,26 +122,26 @@ async def run_campaign(
     library = library or get_library()
     firing = f"{campaign.id}@{period_of(campaign)(now, commune.zone)}"
     items = items_of(campaign, library)
-    residents = await audience_of(campaign).residents(store, Topic.OUTREACH)
     served = await store.deliveries.served(firing)
     delivered = await store.deliveries.delivered({item.id for item in items})
-    planned, finished = [], 0
-    for resident in residents:
-        if resident.id in served:
-            continue
-        had = delivered.get(resident.id, set())
-        item = next((i for i in items if i.id not in had), None)
-        if item is None:
-            finished += 1
-        else:
-            planned.append((resident, item))
-    clock = await QuietClock.load(store, commune, [resident.id for resident, _ in planned])
     replies: dict[tuple[str, str], Reply] = {}
-    enqueued = held = 0
-    for start in range(0, len(planned), BATCH):
-        chunk = planned[start : start + BATCH]
+    enqueued = held = finished = 0
+    async for page in audience_of(campaign).pages(store, Topic.OUTREACH, size=BATCH):
+        planned = []
+        for resident in page:
+            if resident.id in served:
+                continue
+            had = delivered.get(resident.id, set())
+            item = next((i for i in items if i.id not in had), None)
+            if item is None:
+                finished += 1
+            else:
+                planned.append((resident, item))
+        if not planned:
+            continue
+        clock = await QuietClock.load(store, commune, [resident.id for resident, _ in planned])
         pushes = {}
-        for resident, item in chunk:
+        for resident, item in planned:
             key = (resident.language, item.id)
             if key not in replies:
                 replies[key] = render(translator(resident.language), library, item)

@@ -10,15 +10,19 @@ about their own feedback are not outreach and still reach them.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Commune
+from bot.i18n import Translator, translator
+from bot.messages import Reply
 from bot.quiet import next_allowed
 from storage import Storage
 from storage.models import Resident, Topic
+from storage.outbox import Push
 
 PAGE = 1000  # residents read at once when pushing to an audience
 
@@ -51,25 +55,45 @@ class Audience:
             return self.topic, None
         return default_topic, None
 
-    async def residents(self, store: Storage, default_topic: Topic) -> list[Resident]:
-        """Return the active residents this audience reaches, in id order."""
-        return await store.residents.audience(*self._query(default_topic))
-
     async def count(self, store: Storage, default_topic: Topic) -> int:
         """Count the residents this audience reaches, without reading them."""
         return await store.residents.count_audience(*self._query(default_topic))
 
-    async def pages(
+    def pages(
         self, store: Storage, default_topic: Topic, size: int = PAGE
     ) -> AsyncIterator[list[Resident]]:
         """Yield the residents this audience reaches, in id order, `size` at a time: a
         100,000-resident commune is never held in memory at once."""
-        after = 0
-        while page := await store.residents.audience(
-            *self._query(default_topic), after=after, limit=size
-        ):
-            yield page
-            after = page[-1].id
+        return store.residents.audience_pages(*self._query(default_topic), size)
+
+
+async def push_to_residents(
+    store: Storage,
+    topic: Topic | None,
+    hamlets: Iterable[str] | None,
+    reply_for: Callable[[Translator], Reply],
+    **push: Any,
+) -> int:
+    """Enqueue one push for each active resident subscribed to `topic` (None: every active
+    resident) in `hamlets` (None: all), a page at a time; return how many were enqueued.
+
+    The reply is built once per language (`reply_for(t)`) and shared by its pushes, so the
+    outbox encodes it once. `push` holds the Push fields (kind, source, priority,
+    not_before). Call it inside the transaction that records what is announced.
+    """
+    replies: dict[str, Reply] = {}
+    total = 0
+    async for page in store.residents.audience_pages(topic, hamlets):
+        pushes = []
+        for resident in page:
+            if resident.language not in replies:
+                replies[resident.language] = reply_for(translator(resident.language))
+            reply = replies[resident.language]
+            pushes.append(
+                Push(resident.channel, resident.chat_id, reply, resident_id=resident.id, **push)
+            )
+        total += await store.outbox.enqueue(pushes)
+    return total
 
 
 def format_hours(hours: tuple[time, time]) -> str:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from bot.i18n import translator
+from bot.i18n import Translator
 from bot.messages import Kind, Media, Reply
+from bot.outreach import push_to_residents
 from handlers.base import Context, make_choice, number
 from storage import Storage
 from storage.models import Role
-from storage.outbox import Push
 from storage.participation import Consultation
 
 KEY = "lk"
@@ -162,7 +162,7 @@ async def take_options(ctx: Context) -> str | None:
             )
             return "lk.options"
     ctx.draft["options"] = options
-    count = len(await ctx.store.residents.audience(None, ctx.draft["hamlets"]))
+    count = await ctx.store.residents.count_audience(None, ctx.draft["hamlets"])
     ctx.say(
         "consult.preview",
         title=ctx.draft["title"],
@@ -214,33 +214,23 @@ async def invite(store: Storage, consultation: Consultation) -> int:
     FILE_BUDGET (each outbox row holds its own copy); otherwise residents see it when they
     open the consultation.
     """
-    residents = await store.residents.audience(None, consultation.hamlets)
+    people = await store.residents.count_audience(None, consultation.hamlets)
     media = await attachment(store, consultation)
-    if media is not None and len(media.data) * len(residents) > FILE_BUDGET:
+    if media is not None and len(media.data) * people > FILE_BUDGET:
         media = None
-    pushes = []
-    for resident in residents:
-        t = translator(resident.language)
-        reply = Reply(
-            t(
-                "consult.invite",
-                title=consultation.title,
-                closes=consultation.closes_on.strftime("%d/%m/%Y"),
-            ),
+
+    def reply_for(t: Translator) -> Reply:
+        closes = consultation.closes_on.strftime("%d/%m/%Y")
+        return Reply(
+            t("consult.invite", title=consultation.title, closes=closes),
             choices=(_b(f"see:{consultation.id}", t("consult.invite_button")),),
             media=media,
         )
-        pushes.append(
-            Push(
-                resident.channel,
-                resident.chat_id,
-                reply,
-                kind="broadcast",
-                source=f"consult:{consultation.id}",
-                resident_id=resident.id,
-            )
-        )
-    return await store.outbox.enqueue(pushes)
+
+    source = f"consult:{consultation.id}"
+    return await push_to_residents(
+        store, None, consultation.hamlets, reply_for, kind="broadcast", source=source
+    )
 
 
 PRESSES = {"new": new}

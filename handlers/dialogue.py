@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from bot.i18n import translator
+from bot.i18n import Translator, translator
 from bot.messages import Reply
+from bot.outreach import push_to_residents
 from handlers.base import EVERYONE, Context, Flow, make_choice, number
 from storage.models import Topic
 from storage.outbox import Push
@@ -91,7 +92,7 @@ async def take_when(ctx: Context) -> str | None:
     if (text := ctx.typed(LIMITS["when"], "dialogue.ask_when")) is None:
         return State.WHEN
     ctx.draft["when"] = text
-    count = len(await ctx.store.residents.audience(Topic.ANNOUNCEMENTS))
+    count = await ctx.store.residents.count_audience(Topic.ANNOUNCEMENTS)
     ctx.say(
         "dialogue.preview",
         topic=ctx.draft["topic"],
@@ -113,29 +114,16 @@ async def confirm(ctx: Context) -> str | None:
         dialogue = await store.dialogues.announce(
             d["topic"], d["place"], d["when"], ctx.person.staff.id
         )
-        pushes = []
-        for resident in await store.residents.audience(Topic.ANNOUNCEMENTS):
-            t = translator(resident.language)
-            reply = Reply(
-                t(
-                    "dialogue.announce",
-                    topic=dialogue.topic,
-                    place=dialogue.place,
-                    when=dialogue.held_at,
-                ),
-                choices=(_b(f"ask:{dialogue.id}", t("dialogue.ask_button")),),
-            )
-            pushes.append(
-                Push(
-                    resident.channel,
-                    resident.chat_id,
-                    reply,
-                    kind="broadcast",
-                    source=f"dialogue:{dialogue.id}",
-                    resident_id=resident.id,
-                )
-            )
-        sent = await store.outbox.enqueue(pushes)
+
+        def reply_for(t: Translator) -> Reply:
+            text = t("dialogue.announce", topic=dialogue.topic, place=dialogue.place,
+                     when=dialogue.held_at)  # fmt: skip
+            return Reply(text, choices=(_b(f"ask:{dialogue.id}", t("dialogue.ask_button")),))
+
+        sent = await push_to_residents(
+            store, Topic.ANNOUNCEMENTS, None, reply_for,
+            kind="broadcast", source=f"dialogue:{dialogue.id}",
+        )  # fmt: skip
     ctx.say("dialogue.announced", count=sent)
     return None
 

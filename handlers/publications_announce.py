@@ -12,15 +12,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.config import Commune
-from bot.i18n import translator
+from bot.i18n import Translator
 from bot.messages import Media, Reply
+from bot.outreach import push_to_residents
 from bot.quiet import next_allowed
 from handlers.base import make_choice
 from handlers.publications_browse import KEY as BROWSE
 from handlers.publications_browse import category_label
 from storage import Storage
 from storage.models import Topic
-from storage.outbox import Push
 
 ATTACH_BUDGET = 32 * 1024 * 1024  # bytes: one file times its recipients, in the outbox
 PRIORITY = 6
@@ -30,32 +30,19 @@ async def announce(store: Storage, commune: Commune, pub_id: int, now: datetime)
     """Queue a publication's announcement for every subscribed resident; return how many."""
     pub = await store.publications.get(pub_id)
     files = await store.publications.files(pub_id)
-    audience = await store.residents.audience(Topic.ANNOUNCEMENTS)
-    attach = len(files) == 1 and files[0].size * len(audience) <= ATTACH_BUDGET
+    people = await store.residents.count_audience(Topic.ANNOUNCEMENTS)
+    attach = len(files) == 1 and files[0].size * people <= ATTACH_BUDGET
     media = Media(files[0].kind, files[0].filename, files[0].data) if attach else None
     quiet = commune.quiet_hours
     when = next_allowed(now, quiet.start, quiet.end, commune.zone)
-    pushes = []
-    for resident in audience:
-        t = translator(resident.language)
-        text = t(
-            "pub.announce",
-            title=pub.title,
-            category=category_label(t, pub.category),
-            summary=pub.summary,
-        )
-        button = make_choice(f"{BROWSE}:open:{pub.id}", t("pub.open"))
-        pushes.append(
-            Push(
-                resident.channel,
-                resident.chat_id,
-                Reply(text, (button,), media=media),
-                kind="broadcast",
-                source=f"pub:{pub.id}:announce",
-                priority=PRIORITY,
-                resident_id=resident.id,
-                not_before=when if when != now else None,
-            )
-        )
-    await store.outbox.enqueue(pushes)
-    return len(pushes)
+
+    def reply_for(t: Translator) -> Reply:
+        text = t("pub.announce", title=pub.title, category=category_label(t, pub.category),
+                 summary=pub.summary)  # fmt: skip
+        return Reply(text, (make_choice(f"{BROWSE}:open:{pub.id}", t("pub.open")),), media=media)
+
+    return await push_to_residents(
+        store, Topic.ANNOUNCEMENTS, None, reply_for, kind="broadcast",
+        source=f"pub:{pub.id}:announce", priority=PRIORITY,
+        not_before=when if when != now else None,
+    )  # fmt: skip

@@ -9,8 +9,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.config import Commune
-from bot.i18n import translator
+from bot.i18n import Translator, translator
 from bot.messages import Reply
+from bot.outreach import push_to_residents
 from bot.quiet import next_allowed
 from content.pulse import Question, Round, bank
 from handlers.base import EVERYONE, Context, Flow, make_choice
@@ -102,21 +103,19 @@ async def answer(ctx: Context) -> str | None:
 async def open_round(store: Storage, commune: Commune, survey: Round, now: datetime) -> int:
     """Push a round's invitation to the residents who opted in to surveys; return how many."""
     hamlets = None if survey.audience == "all" else survey.audience
-    residents = await store.residents.audience(Topic.SURVEYS, hamlets)
     quiet = commune.quiet_hours
     when = next_allowed(now, quiet.start, quiet.end, commune.zone)
-    pushes = []
-    for resident in residents:
-        t = translator(resident.language)
-        reply = Reply(
+
+    def reply_for(t: Translator) -> Reply:
+        return Reply(
             t("survey.invite", title=survey.title, total=len(survey.questions),
               end=survey.end.strftime("%d/%m/%Y")),
             choices=(make_choice(f"{KEY}:start", t("survey.invite_button")),),
         )  # fmt: skip
-        pushes.append(Push(resident.channel, resident.chat_id, reply, kind="survey",
-                           source=f"survey:{survey.id}:open", priority=7,
-                           resident_id=resident.id, not_before=when))  # fmt: skip
-    return await store.outbox.enqueue(pushes)
+
+    return await push_to_residents(store, Topic.SURVEYS, hamlets, reply_for, kind="survey",
+                                   source=f"survey:{survey.id}:open", priority=7,
+                                   not_before=when)  # fmt: skip
 
 
 async def results(store: Storage, commune: Commune, survey: Round) -> RoundResults:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 
 import aiosqlite
 
@@ -124,6 +124,17 @@ class Residents:
             (*params, after, limit),
         )
         return [_to_resident(row) for row in rows]
+
+    async def audience_pages(
+        self, topic: Topic | None = None, hamlets: Iterable[str] | None = None, size: int = 1000
+    ) -> AsyncIterator[list[Resident]]:
+        """Yield `audience()` `size` residents at a time (keyset on the id): a commune of
+        100,000 is never held in memory at once."""
+        hamlets = None if hamlets is None else tuple(hamlets)
+        after = 0
+        while page := await self.audience(topic, hamlets, after=after, limit=size):
+            yield page
+            after = page[-1].id
 
     async def count_audience(
         self, topic: Topic | None = None, hamlets: Iterable[str] | None = None

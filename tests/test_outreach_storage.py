@@ -12,7 +12,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.campaigns import latest_firing
 from bot.messages import Reply
-from bot.outreach import parse_send_time
+from bot.outreach import parse_send_time, push_to_residents
 from content.campaigns import cron_fields, get_campaigns, parse
 from storage import Storage
 from storage.models import ResidentStatus
@@ -117,6 +117,29 @@ async def test_a_broadcast_is_queued_once_and_cancelled_only_while_queued(store)
     assert await store.broadcasts.get(old) is None and await store.broadcasts.get(new)
     assert await store.broadcasts.purge_drafts(datetime.now(UTC) + timedelta(seconds=2)) == 1
     assert [b.id for b in await store.broadcasts.recent()] == [draft]
+
+
+async def test_an_audience_is_read_and_pushed_a_page_at_a_time(store):
+    ids = [await resident(store, str(n), "Xóm 1" if n % 2 else "Xóm 2") for n in range(6)]
+    english = await store.residents.register("telegram", "en", "en", "Anna", "en")
+    await store.residents.set_hamlet(english.id, "Xóm 1")
+
+    pages = [
+        [r.id for r in page]
+        async for page in store.residents.audience_pages(None, ["Xóm 1"], size=2)
+    ]
+    assert pages == [[ids[1], ids[3]], [ids[5], english.id]]
+
+    built = []
+
+    def reply_for(t) -> Reply:
+        built.append(t.language)
+        return Reply(t("menu.title"))
+
+    sent = await push_to_residents(store, None, None, reply_for, kind="broadcast", source="t:1")
+    assert sent == 7
+    assert sorted(built) == ["en", "vi"]  # once per language, not once per resident
+    assert (await store.outbox.progress("t:1"))["pending"] == 7
 
 
 def test_crontab_weekdays_are_translated_for_apscheduler():
