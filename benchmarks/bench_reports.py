@@ -125,10 +125,9 @@ async def plans(path: Path) -> list[tuple[str, list[str]]]:
     store = await Storage.open(path)
     seen: list[str] = []
     try:
-        raw = store.db.conn
-        await raw.set_trace_callback(seen.append)
+        await store.db.set_trace_callback(seen.append)
         await gather(store, commune, Period.week(*WEEK, commune.zone))
-        await raw.set_trace_callback(None)
+        await store.db.set_trace_callback(None)
         shown, unique = [], []
         for sql in seen:
             if sql.lstrip().upper().startswith("SELECT") and sql not in unique:

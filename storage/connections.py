@@ -67,6 +67,9 @@ class _Threaded:
             self._conn = None
         self._thread.shutdown(wait=False)
 
+    def connections(self) -> list[sqlite3.Connection]:
+        return [self._conn] if self._conn is not None else []
+
 
 class Reader(_Threaded):
     """Read-only connections: committed data only, never behind the writer's lock or fsync.
@@ -88,6 +91,9 @@ class Reader(_Threaded):
             self._inline.close()
             self._inline = None
         await super().close()
+
+    def connections(self) -> list[sqlite3.Connection]:
+        return [*super().connections(), *([self._inline] if self._inline is not None else [])]
 
     async def fetch(self, sql: str, params: Sequence[Any], first: bool) -> Any:
         return await self._call(_fetch, self._conn, sql, params, first)

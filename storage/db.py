@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -155,6 +155,14 @@ class Database:
             return await self._writer.write(sql, params)
         async with self._write_lock:  # autocommit: SQLite commits the statement by itself
             return (await self.conn.execute(sql, params)).rowcount
+
+    async def set_trace_callback(self, callback: Callable[[str], object] | None) -> None:
+        """Call `callback` with every statement any of the connections runs (diagnostics:
+        benchmarks/bench_reports.py --plans); None stops it. It may run on any thread."""
+        await self.conn.set_trace_callback(callback)
+        for extra in (self._reader, self._writer):
+            for conn in extra.connections() if extra is not None else ():
+                conn.set_trace_callback(callback)
 
     @property
     def write_groups(self) -> int:
