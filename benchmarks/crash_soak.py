@@ -1,6 +1,6 @@
 """Soak the outbox's crash guarantee: kill -9 the bot again and again in one broadcast.
 
-The bot (tests/delivery_child.py: the whole app with its delivery engine) runs in its own
+The bot (tests/bot_child.py: the whole app with its delivery engine) runs in its own
 process against the emulator running here; it is killed with SIGKILL --kills times at
 random points of a --recipients broadcast, restarted each time on the same SQLite file, and
 finally run to the end. Checked: every recipient got the message (lost = 0), and the
@@ -28,7 +28,7 @@ from bot.simulator import TelegramEmulator  # noqa: E402
 from storage import Storage  # noqa: E402
 from storage.outbox import Push  # noqa: E402
 
-CHILD = ROOT / "tests" / "delivery_child.py"
+CHILD = ROOT / "tests" / "bot_child.py"
 TOKEN = "123456:TEST-token-for-the-local-emulator"
 
 
@@ -44,8 +44,9 @@ async def soak(args: argparse.Namespace, workdir: Path) -> int:
         )
         await store.close()
         command = [
-            sys.executable, str(CHILD), "--api-url", emu.url, "--db", str(db), "--rate",
-            str(args.rate), "--in-flight", str(args.in_flight), "--timeout", "3600", "--wait",
+            sys.executable, str(CHILD), "--until", "drained", "--api-url", emu.url,
+            "--db", str(db), "--rate", str(args.rate), "--in-flight", str(args.in_flight),
+            "--timeout", "3600", "--wait",
         ]  # fmt: skip
 
         def delivered() -> int:

@@ -10,8 +10,8 @@ Each scenario runs once on loopback and once with the emulator adding 50 ms to e
     a bare python-telegram-bot `for chat in chats: await bot.send_message(...)` loop, and
     PTB's AIORateLimiter (defaults; one gathered coroutine per recipient).
 
-The engine is the whole bot (`tests/delivery_child.py`: LoaXa with its delivery engine, the
-outbox in SQLite with synchronous=FULL) in its own process; the floors run in their own
+The engine is the whole bot (`tests/bot_child.py --until drained`: LoaXa with its delivery
+engine, the outbox in SQLite with synchronous=FULL) in its own process; the floors run in their own
 process too (`benchmarks/ptb_floor.py`); the emulator runs here. The rate is measured from
 the first to the last message the emulator accepted.
 
@@ -39,7 +39,7 @@ from bot.simulator import RateLimits, TelegramEmulator  # noqa: E402
 from storage import Storage  # noqa: E402
 from storage.outbox import Push  # noqa: E402
 
-CHILD = ROOT / "tests" / "delivery_child.py"
+CHILD = ROOT / "tests" / "bot_child.py"
 FLOOR = ROOT / "benchmarks" / "ptb_floor.py"
 TOKEN = "123456:TEST-token-for-the-local-emulator"
 CAP = 30.0
@@ -101,8 +101,8 @@ async def run_engine(emu, tally, chats, workdir: Path, *, rate: float, per_chat:
     tally.reset()
     before = emu.call_counts["sendMessage"]
     child = await asyncio.create_subprocess_exec(
-        sys.executable, str(CHILD), "--api-url", emu.url, "--db", str(db), "--rate", str(rate),
-        "--per-chat", str(per_chat), "--timeout", "7200",
+        sys.executable, str(CHILD), "--until", "drained", "--api-url", emu.url, "--db", str(db),
+        "--rate", str(rate), "--per-chat", str(per_chat), "--timeout", "7200",
         cwd=workdir, stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip
     out, _ = await child.communicate()

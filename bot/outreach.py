@@ -83,7 +83,7 @@ async def push_to_residents(
     """
     replies: dict[str, Reply] = {}
     total = 0
-    async for page in store.residents.audience_pages(topic, hamlets):
+    async for page in store.residents.audience_pages(topic, hamlets, PAGE):
         pushes = []
         for resident in page:
             if resident.language not in replies:

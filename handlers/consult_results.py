@@ -143,9 +143,9 @@ async def take_conclusion(ctx: Context) -> str | None:
             return None
         consultation = await store.participation.consultation(consultation_id)
         pushes = []
-        for resident_id in await store.participation.participants(consultation_id):
-            resident = await store.residents.get(resident_id)
-            if resident is None or not resident.chat_id:
+        participants = await store.participation.participants(consultation_id)
+        for resident in (await store.residents.get_many(participants)).values():
+            if not resident.chat_id:
                 continue
             t = translator(resident.language)
             message = t("consult.conclusion_for_residents", title=consultation.title, text=text)

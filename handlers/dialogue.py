@@ -211,11 +211,11 @@ async def publish(ctx: Context) -> str | None:
         if not await store.dialogues.publish(dialogue.id):
             ctx.say("dialogue.already_published")
             return None
+        questions = await store.dialogues.questions(dialogue.id)
+        askers = await store.residents.get_many(q.resident_id for q in questions if q.resident_id)
         pushes = []
-        for question in await store.dialogues.questions(dialogue.id):
-            resident = (
-                await store.residents.get(question.resident_id) if question.resident_id else None
-            )
+        for question in questions:
+            resident = askers.get(question.resident_id)
             if resident is None or not resident.chat_id or not question.answer:
                 continue
             t = translator(resident.language)

@@ -14,7 +14,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.connections import Reader, Writer, is_transient, pragmas  # noqa: F401
+from storage.connections import Reader, Writer, pragmas
 
 log = logging.getLogger(__name__)
 

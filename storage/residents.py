@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterable
 
 import aiosqlite
@@ -61,6 +62,14 @@ class Residents:
         """Return a resident by id, or None."""
         row = await self.db.lookup(f"SELECT {_COLUMNS} FROM residents WHERE id = ?", (resident_id,))
         return _to_resident(row) if row else None
+
+    async def get_many(self, resident_ids: Iterable[int]) -> dict[int, Resident]:
+        """Return these residents by id, in one query (ids not found are left out)."""
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM residents WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(set(resident_ids))),),
+        )
+        return {row["id"]: _to_resident(row) for row in rows}
 
     async def register(
         self, channel: str, user_id: str, chat_id: str, display_name: str, language: str

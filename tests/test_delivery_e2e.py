@@ -22,7 +22,7 @@ from storage.models import ResidentStatus
 from storage.outbox import Push
 from tests.world import TOKEN, World
 
-CHILD = Path(__file__).with_name("delivery_child.py")
+CHILD = Path(__file__).with_name("bot_child.py")
 FAST_RETRIES = {"delivery_retry_seconds": 0.02}
 
 
@@ -288,6 +288,8 @@ async def test_kill_9_in_the_middle_of_a_broadcast_loses_nothing(emu, tmp_path):
     command = [
         sys.executable,
         str(CHILD),
+        "--until",
+        "drained",
         "--api-url",
         emu.url,
         "--db",
