@@ -192,6 +192,17 @@ async def test_after_erase_the_same_person_can_register_afresh(store):
     assert back.hamlet is None
 
 
+async def test_get_many_reads_residents_by_id_in_one_go_and_leaves_out_unknown_ids(store):
+    lan = await store.residents.register("telegram", "7", "70", "Lan", "vi")
+    hoa = await store.residents.register("telegram", "8", "80", "Hoa", "en")
+
+    found = await store.residents.get_many([hoa.id, lan.id, hoa.id, 999])
+
+    assert sorted(found) == sorted([lan.id, hoa.id])
+    assert (found[hoa.id].display_name, found[hoa.id].language) == ("Hoa", "en")
+    assert await store.residents.get_many([]) == {}
+
+
 # --- staff -----------------------------------------------------------------------------------
 
 
