@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from bot.config import Commune
 from bot.i18n import Translator, translator
 from bot.workdays import WorkCalendar
+from bot.xlsx_text import append_row
 from handlers.feedback_status import Status
 from storage import Storage
 from storage.feedback import FeedbackItem
@@ -72,7 +73,7 @@ def _item_row(item: FeedbackItem, commune: Commune, t: Translator, calendar: Wor
 
 
 def _header(sheet: Worksheet, labels: Sequence[str], widths: Sequence[int]) -> None:
-    sheet.append(list(labels))
+    append_row(sheet, list(labels))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -89,7 +90,7 @@ def build_workbook(items: Sequence[FeedbackItem], commune: Commune) -> Workbook:
     sheet.title = t("export.sheet_items")
     _header(sheet, [t(key) for key, _ in ITEM_COLUMNS], [w for _, w in ITEM_COLUMNS])
     for item in items:
-        sheet.append(_item_row(item, commune, t, calendar))
+        append_row(sheet, _item_row(item, commune, t, calendar))
     for column in ("B", "G"):
         for cell in sheet[column][1:]:
             cell.number_format = DATE_FORMAT
@@ -111,9 +112,9 @@ def _counts_sheet(
     _header(sheet, [*labels, t("export.total")], [24] + [14] * (len(statuses) + 1))
     for category_id, name in names.items():
         row = [counts[(category_id, s.value)] for s in statuses]
-        sheet.append([name, *row, sum(row)])
+        append_row(sheet, [name, *row, sum(row)])
     totals = [sum(counts[(c, s.value)] for c in names) for s in statuses]
-    sheet.append([t("export.total"), *totals, sum(totals)])
+    append_row(sheet, [t("export.total"), *totals, sum(totals)])
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "B2"

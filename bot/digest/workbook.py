@@ -18,6 +18,7 @@ from bot.config import Commune
 from bot.digest.data import DigestData, Figures
 from bot.digest.papi import trends
 from bot.i18n import Translator
+from bot.xlsx_text import append_row
 from content import Library
 from storage.ratings import COMPONENTS
 
@@ -46,7 +47,7 @@ def digest_workbook(data: DigestData, commune: Commune, library: Library, t: Tra
 
 def _sheet(book: Workbook, title_key: str, t: Translator, headers: Sequence[str], widths):
     sheet = book.create_sheet(t(title_key)[:31])
-    sheet.append([t(h) for h in headers])
+    append_row(sheet, [t(h) for h in headers])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -95,7 +96,7 @@ def _summary(book, now: Figures, before: Figures, t: Translator) -> None:
         ("reports.xl_disclosure_reach", now.reach.disclosure_reach, before.reach.disclosure_reach),
     ]
     for key, value, previous in rows:
-        sheet.append([t(key), value, previous])
+        append_row(sheet, [t(key), value, previous])
         if key == "reports.xl_on_time_share":
             for cell in sheet[sheet.max_row][1:]:
                 cell.number_format = PERCENT
@@ -122,7 +123,8 @@ def _categories(book, now: Figures, before: Figures, commune: Commune, t) -> Non
     for category_id in ids:
         category = commune.category(category_id)
         resolved, on_time = fb.resolved_by_category.get(category_id, (0, 0))
-        sheet.append(
+        append_row(
+            sheet,
             [
                 category.name if category else category_id,
                 fb.by_category.get(category_id, 0),
@@ -130,7 +132,7 @@ def _categories(book, now: Figures, before: Figures, commune: Commune, t) -> Non
                 on_time,
                 fb.overdue_by_category.get(category_id, 0),
                 before.feedback.by_category.get(category_id, 0),
-            ]
+            ],
         )
 
 
@@ -160,7 +162,7 @@ def _hamlets(book, now: Figures, commune: Commune, t) -> None:
         ]
         if hamlet is None and not any(row):
             continue
-        sheet.append([hamlet or t("reports.no_hamlet"), *row])
+        append_row(sheet, [hamlet or t("reports.no_hamlet"), *row])
 
 
 def _overdue(book, data: DigestData, commune: Commune, t) -> None:
@@ -179,14 +181,15 @@ def _overdue(book, data: DigestData, commune: Commune, t) -> None:
     )
     for item in data.oldest_overdue:
         category = commune.category(item.category)
-        sheet.append(
+        append_row(
+            sheet,
             [
                 item.code,
                 category.name if category else item.category,
                 item.hamlet or "",
                 item.deadline,
                 item.assignee or t("reports.nobody"),
-            ]
+            ],
         )
     for cell in sheet["D"][1:]:
         cell.number_format = DATE_FORMAT
@@ -210,7 +213,7 @@ def _sipas(book, now: Figures, before: Figures, t) -> None:
     rows.append((t("reports.sipas_overall"), now.overall, before.overall))
     for name, s, old in rows:
         mean = round(s.mean, 2) if s.mean is not None else None
-        sheet.append([name, s.count, mean, s.satisfied_share, old.satisfied_share])
+        append_row(sheet, [name, s.count, mean, s.satisfied_share, old.satisfied_share])
     _percent(sheet, "D", "E")
 
 
@@ -229,7 +232,7 @@ def _pulse(book, now: Figures, before: Figures, t) -> None:
     )
     for d, score in now.pulse.by_dimension.items():
         old = before.pulse.by_dimension.get(d)
-        sheet.append([t(f"papi.d{d}"), score.count, score.share, old.share if old else None])
+        append_row(sheet, [t(f"papi.d{d}"), score.count, score.share, old.share if old else None])
     _percent(sheet, "C", "D")
 
 
@@ -243,7 +246,7 @@ def _papi(book, now, before, commune, library, t) -> None:
     )
     for d, signals in trends(now, before, commune, library).items():
         for s in signals:
-            sheet.append([t(f"papi.d{d}"), t(f"reports.xl_sig_{s.key}"), s.now, s.before])
+            append_row(sheet, [t(f"papi.d{d}"), t(f"reports.xl_sig_{s.key}"), s.now, s.before])
             if s.share:
                 for cell in sheet[sheet.max_row][2:]:
                     cell.number_format = PERCENT
@@ -259,13 +262,14 @@ def _lowest(book, data: DigestData, commune: Commune, t) -> None:
     )
     for row in data.lowest:
         service, desk = commune.service(row["service"]), commune.desk(row["desk"])
-        sheet.append(
+        append_row(
+            sheet,
             [
                 service.name if service else row["service"],
                 desk.name if desk else row["desk"],
                 row["low"],
                 row["comment"] or "",
-            ]
+            ],
         )
 
 
@@ -278,6 +282,6 @@ def _trend(book, data: DigestData, t) -> None:
         (12, 14, 12, 12),
     )
     for period, received, resolved in data.trend:
-        sheet.append([period.iso_week, period.first, received, resolved])
+        append_row(sheet, [period.iso_week, period.first, received, resolved])
     for cell in sheet["B"][1:]:
         cell.number_format = DATE_FORMAT
