@@ -91,7 +91,10 @@ async def take_file(ctx: Context) -> str | None:
     if upload is not None:
         kind, name, ref, data = upload
         media_id = await ctx.store.media.add(msg.channel, msg.user_id, ref, data)
+        if media_id is None:  # over the cap on unsent files (storage/media.py)
+            return _ask_file(ctx)
         ctx.draft["file"] = [kind, name, media_id]
+        ctx.draft["media"] = [media_id]  # kept while the draft lives (storage/media.py)
     elif ctx.action != "nofile":
         return _ask_file(ctx)
     ctx.draft["hamlets"] = []

@@ -145,12 +145,20 @@ def _ask_photos(ctx: Context, key: str) -> str:
 
 
 async def _keep_photo(ctx: Context) -> bool:
-    """Store a received photo at once (durably); return False when it did not download."""
+    """Store a received photo at once (durably); return False when it did not download
+    or the person's unsent photos already reach the cap.
+
+    The draft lists the photo's id under "media": that keeps the file while the draft
+    lives, and lets it go when the draft ends or starts over (storage/media.py).
+    """
     media = ctx.draft.setdefault("media", [])
     photo = ctx.msg.photos[0]
     if len(media) >= ctx.commune.feedback.max_photos:
         return True
     media_id = await ctx.store.media.add(ctx.msg.channel, ctx.msg.user_id, photo.ref, photo.data)
+    if media_id is None:
+        ctx.say("fb.media_cap", mb=ctx.store.media.max_bytes // (1024 * 1024))
+        return False
     if photo.data is None:
         ctx.say("fb.photo_failed")
         return False
@@ -264,8 +272,7 @@ async def confirm(ctx: Context) -> str | None:
     """Sends the feedback: commits it with its notifications, then shows the code."""
     if ctx.action != "send":
         return _review(ctx)
-    if ctx.arg == "restart":
-        await ctx.store.media.discard(ctx.msg.channel, ctx.msg.user_id)
+    if ctx.arg == "restart":  # the new draft lists no photos: the old ones go with it
         ctx.draft = {"behalf": ctx.draft["behalf"]} if ctx.draft.get("behalf") else {}
         return _ask_kind(ctx)
     if ctx.commune.category(ctx.draft.get("category", "")) is None:

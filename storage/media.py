@@ -1,4 +1,10 @@
-"""Photos residents send: stored as soon as they arrive, attached when the feedback is sent."""
+"""Photos residents send: stored as soon as they arrive, attached when the feedback is sent.
+
+Until then a file belongs to its sender's draft, which lists its id under "media"; the
+triggers of migration 0014 delete the unattached files a draft no longer lists, and all of
+them when the conversation ends. On top of that one person's unattached files are capped
+(DRAFT_FILES, DRAFT_BYTES), so no sequence of drafts can pile files up.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +12,37 @@ from datetime import datetime
 
 from storage.db import Database, to_db_time, utcnow
 
+DRAFT_FILES = 10  # unattached files per person: the most photos a commune may allow
+DRAFT_BYTES = 20 * 1024 * 1024  # ...and their bytes: Telegram's download limit, once
+
 
 class MediaRepo:
     """Repository of received media."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.max_files = DRAFT_FILES
+        self.max_bytes = DRAFT_BYTES
 
-    async def add(self, channel: str, user_id: str, ref: str, data: bytes | None) -> int:
-        """Store a received photo (data None when it could not be downloaded); return its id."""
+    async def add(self, channel: str, user_id: str, ref: str, data: bytes | None) -> int | None:
+        """Store a received photo (data None when it could not be downloaded); return its id.
+
+        Return None, storing nothing, when the person's unattached files would pass the cap.
+        """
+        size = len(data) if data else 0
         async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM media"
+                " WHERE channel = ? AND user_id = ? AND feedback_id IS NULL",
+                (channel, user_id),
+            )
+            files, used = await cursor.fetchone()
+            if files >= self.max_files or used + size > self.max_bytes:
+                return None
             cursor = await conn.execute(
                 "INSERT INTO media (channel, user_id, ref, data, size, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (channel, user_id, ref, data, len(data) if data else None, to_db_time(utcnow())),
+                (channel, user_id, ref, data, size or None, to_db_time(utcnow())),
             )
             return cursor.lastrowid
 
@@ -33,10 +56,14 @@ class MediaRepo:
             return cursor.rowcount
 
     async def purge_orphans(self, before: datetime) -> int:
-        """Delete unattached media older than `before` (drafts that expired)."""
+        """Delete unattached media older than `before` that no conversation's draft lists
+        (left by a crash between storing a file and saving the draft)."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "DELETE FROM media WHERE feedback_id IS NULL AND created_at < ?",
+                "DELETE FROM media WHERE feedback_id IS NULL AND created_at < ? AND NOT EXISTS"
+                " (SELECT 1 FROM sessions s, json_each(s.draft, '$.media') j"
+                "  WHERE s.channel = media.channel AND s.user_id = media.user_id"
+                "  AND j.value = media.id)",
                 (to_db_time(before),),
             )
             return cursor.rowcount
