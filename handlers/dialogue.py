@@ -168,7 +168,7 @@ async def questions(ctx: Context) -> str | None:
             hamlet = question.hamlet
             lines.append(f"[{hamlet or ctx.t('dialogue.no_hamlet')}]")
         mark = "✓" if question.answer else "…"
-        lines.append(f"{n}. {mark} {question.text[:300]}")
+        lines.append(f"{n}. {mark} {question.text[:300] or ctx.t('fb.erased_text')}")
         buttons.append(_b(f"q:{question.id}", ctx.t("dialogue.answer_button", n=n)))
     if dialogue.status == "announced" and any(q.answer for q in asked):
         buttons.append(_b(f"pub:{dialogue.id}", ctx.t("dialogue.publish_button")))

@@ -20,6 +20,7 @@ from handlers.inbox_view import (
     due_short,
     local_today,
     show_item,
+    text_of,
 )
 from storage.feedback import InboxFilter
 from storage.models import Role
@@ -148,7 +149,7 @@ async def show_list(ctx: Context) -> str:
                 place=item.address or item.hamlet or t("inbox.place_unknown"),
                 due=due_short(ctx, item, today),
                 status=t(f"fb.status_{item.status}"),
-                snippet=" ".join(item.description.split())[:SNIPPET],
+                snippet=" ".join(text_of(t, item).split())[:SNIPPET],
             )
         )
         buttons.append(make_choice(f"{KEY}:view:{item.id}", f"{n}. {item.code}"))

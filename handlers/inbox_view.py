@@ -58,6 +58,11 @@ def place_of(t: Translator, item: FeedbackItem) -> str:
     return ", ".join(dict.fromkeys(parts)) or t("inbox.place_unknown")
 
 
+def text_of(t: Translator, item: FeedbackItem) -> str:
+    """The item's text as staff see it: a marker once its sender erased their data."""
+    return t("fb.erased_text") if item.erased_at else item.description
+
+
 def due_short(ctx: Context, item: FeedbackItem, today: date) -> str:
     """A few words on the deadline for a list line: days left, due today, or days overdue."""
     t, deadline = ctx.t, item.deadline
@@ -122,7 +127,7 @@ async def details(ctx: Context, item: FeedbackItem, staff: dict[int, Staff], pho
             status=t(f"fb.status_{item.status}"),
             assignee=assignee.name if assignee else t("inbox.nobody"),
             photos=photos,
-            text=item.description,
+            text=text_of(t, item),
         )
     ]
     if item.transferred_to:

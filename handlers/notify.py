@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from bot.i18n import translator
 from bot.messages import Choice, Reply
 from handlers.base import make_choice
+from handlers.inbox_view import text_of
 from storage.feedback import FeedbackItem
 from storage.models import Role
 from storage.outbox import Push
@@ -55,7 +56,7 @@ def summary(env: HasStore, item: FeedbackItem) -> str:
         category=category.name if category else item.category,
         place=place,
         deadline=item.deadline.strftime("%d/%m/%Y"),
-        text=item.description[:600],
+        text=text_of(t, item)[:600],
     )
 
 

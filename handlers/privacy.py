@@ -1,10 +1,16 @@
-"""/xoadulieu: a resident deletes their personal data, keeping only anonymous counts."""
+"""/xoadulieu: a resident deletes their personal data and all they wrote or sent.
+
+Only anonymous counts stay (storage/erasure.py says exactly what goes and what stays).
+"""
 
 from __future__ import annotations
 
+import logging
 from enum import StrEnum
 
 from handlers.base import EVERYONE, Context, Flow
+
+log = logging.getLogger(__name__)
 
 KEY = "xoa"
 
@@ -38,13 +44,9 @@ async def confirm(ctx: Context) -> str | None:
         ctx.say("privacy.kept")
         ctx.show_menu = True
         return None
-    resident = ctx.person.resident
-    async with ctx.store.db.transaction():
-        await ctx.store.sessions.delete_for_user(ctx.msg.channel, ctx.msg.user_id)
-        await ctx.store.media.discard(ctx.msg.channel, ctx.msg.user_id)
-        await ctx.store.feedback.unlink_resident(resident.id)
-        await ctx.store.outbox.cancel_for_chat(ctx.msg.channel, ctx.msg.chat_id, resident.id)
-        await ctx.store.residents.erase(resident.id)
+    await ctx.store.erasure.erase(ctx.person.resident)  # what goes and stays: its docstring
+    if not await ctx.store.db.checkpoint():
+        log.warning("erasure: readers kept the WAL checkpoint from completing")
     ctx.say("privacy.deleted")
     return None
 

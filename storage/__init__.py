@@ -10,6 +10,7 @@ from storage.content import ContentRepo
 from storage.db import Database, StorageError
 from storage.deliveries import ContentDeliveries
 from storage.dialogues import DialoguesRepo
+from storage.erasure import Erasure
 from storage.feedback import FeedbackRepo
 from storage.jobs import JobRuns
 from storage.media import MediaRepo
@@ -47,6 +48,7 @@ class Storage:
         self.preferences = Preferences(db)
         self.deliveries = ContentDeliveries(db)
         self.broadcasts = Broadcasts(db)
+        self.erasure = Erasure(db, self.residents, self.outbox)
 
     @classmethod
     async def open(cls, path: str | Path, *, busy_timeout_ms: int = 5000) -> Storage:

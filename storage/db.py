@@ -201,6 +201,14 @@ class Database:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
+    async def checkpoint(self) -> bool:
+        """Copy the WAL into the file and empty it (after an erasure: deleted bytes must not
+        linger in old WAL frames); return False if readers kept it from completing."""
+        async with self._write_lock:
+            cursor = await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, _, _ = await cursor.fetchone()
+        return not busy
+
     async def schema_version(self) -> int:
         """Return the applied schema version (0 for a new file)."""
         await self.conn.execute(

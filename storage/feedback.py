@@ -23,7 +23,8 @@ OPEN_SQL = "('new', 'acknowledged', 'in_progress', 'answered', 'reopened')"
 _COLUMNS = (
     "id, code, channel, resident_id, submitted_by, on_behalf_of, kind, category, description,"
     " hamlet, address, latitude, longitude, anonymous, status, assignee_id, escalated, deadline,"
-    " last_answer, transferred_to, rating, rating_comment, created_at, updated_at, resolved_at"
+    " last_answer, transferred_to, rating, rating_comment, created_at, updated_at, resolved_at,"
+    " erased_at"
 )
 
 
@@ -58,6 +59,7 @@ class FeedbackItem:
     created_at: datetime
     updated_at: datetime
     resolved_at: datetime | None
+    erased_at: datetime | None = None  # the sender erased their data: text, place, photos gone
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +124,7 @@ def _to_item(row: aiosqlite.Row) -> FeedbackItem:
     values["anonymous"] = bool(values["anonymous"])
     values["escalated"] = bool(values["escalated"])
     values["deadline"] = date.fromisoformat(values["deadline"])
-    for key in ("created_at", "updated_at", "resolved_at"):
+    for key in ("created_at", "updated_at", "resolved_at", "erased_at"):
         values[key] = from_db_time(values[key])
     return FeedbackItem(**values)
 
@@ -343,15 +345,6 @@ class FeedbackRepo(FeedbackQueries):
                   r["to_status"], r["text"], bool(r["internal"]))
             for r in rows
         ]  # fmt: skip
-
-    async def unlink_resident(self, resident_id: int) -> None:
-        """Forget who sent a resident's items (their data was deleted); the items stay."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE feedback SET resident_id = NULL, notify_channel = NULL,"
-                " notify_chat_id = NULL WHERE resident_id = ?",
-                (resident_id,),
-            )
 
     async def open_due_by(self, day: date) -> list[FeedbackItem]:
         """Return open items whose deadline is on or before `day`."""

@@ -28,3 +28,7 @@ BEGIN
     DELETE FROM media WHERE feedback_id IS NULL AND channel = OLD.channel
         AND user_id = OLD.user_id;
 END;
+
+-- When the sender of an item erased their data (/xoadulieu): its text, place and photos are
+-- gone, and staff see "the sender deleted their data" instead (storage/erasure.py).
+ALTER TABLE feedback ADD COLUMN erased_at TEXT;
