@@ -11,12 +11,21 @@ from __future__ import annotations
 import secrets
 import struct
 import zlib
+from datetime import time
 
+import pytest
+
+from bot.config import QuietHours
+from bot.digest.build import build_digest, send_digest
+from bot.digest.period import Period
 from bot.i18n import translator
+from handlers import consult_results
+from storage.db import utcnow
 from storage.models import Role
 from tests.test_feedback_e2e import CODE, start_feedback
 from tests.test_inbox_e2e import open_from_inbox, quiet
 from tests.test_onboarding_e2e import onboard
+from tests.test_participation_e2e import open_consultation
 from tests.test_rating_e2e import rate_fully
 
 NAME = "Quỳnh Hoa Ngõ Bảy"
@@ -26,6 +35,12 @@ ADDRESS = "Ngõ Hoa Sữa, cạnh cây đa số 42"
 FB_COMMENT = "Cán bộ Hà nói chuyện rất khó nghe với tôi qua điện thoại"
 SERVICE_COMMENT = "Chờ một cửa từ bảy giờ đến mười một giờ mới được gọi tên"
 LATITUDE, LONGITUDE = 21.9123456, 105.6345678
+
+
+@pytest.fixture
+def commune(commune):
+    """No quiet hours: the digest goes out at once."""
+    return commune.model_copy(update={"quiet_hours": QuietHours(start=time(0, 0), end=time(0, 0))})
 
 
 def photo(noise: bytes) -> bytes:
@@ -121,3 +136,70 @@ async def test_erasure_leaves_nothing_the_resident_wrote_and_staff_still_work_th
     assert (await world.store.feedback.get_by_code(code_a)).status == "answered"
     await world.drain()
     assert left_in_files(world, wrote) == []
+
+
+CONSULT_COMMENT = "Nhà tôi ở cuối ngõ 9 chỉ góp được một ngày công thôi"
+OTHER_COMMENT = "Nên làm trước mùa mưa"
+QUESTION = "Vì sao rác ở ngõ 9 nhà tôi ba ngày mới thu một lần?"
+
+
+async def test_erasure_reaches_consultations_dialogues_and_the_leaders_digest(world):
+    minh = await world.staff("Cán bộ Minh", Role.OFFICIAL)
+    leader = await world.staff("Chủ tịch xã", Role.LEADER)
+    lan, hoa = world.resident(NAME), world.resident("Hoa")
+    await onboard(lan, hamlet="Xóm 1")
+    await onboard(hoa, hamlet="Xóm 1")
+
+    await open_consultation(minh)
+    await quiet(world, lan, hoa)
+    for person, comment in ((lan, CONSULT_COMMENT), (hoa, OTHER_COMMENT)):
+        await person.taps("Xem và góp ý")
+        await person.taps("Đồng ý")
+        await person.says(comment)
+    consultation = (await world.store.participation.consultations("open"))[0]
+    assert await consult_results.close(world.store, world.commune, consultation)
+
+    await minh.says("/doithoai")
+    await minh.taps("Thông báo buổi đối thoại")
+    await minh.says("Thu gom rác thải sinh hoạt")
+    await minh.says("Hội trường UBND xã")
+    await minh.says("08:00 ngày 15/12/2026")
+    await minh.taps("Gửi thông báo")
+    await quiet(world, lan)
+    await lan.taps("Gửi câu hỏi")
+    await lan.says(QUESTION)
+
+    await lan.says("/danhgia")
+    await rate_fully(lan, scores=(4, 4, 1, 3, 3), comment=SERVICE_COMMENT)
+    await lan.taps("Không cần liên hệ")
+    now = utcnow()
+    year, week, _ = now.astimezone(world.commune.zone).isocalendar()
+    week_period = Period.week(year, week, world.commune.zone)
+    digest = await build_digest(world.store, world.commune, week_period)
+    await send_digest(world.store, world.commune, digest, now)
+    await world.drain()
+    told = [m.text for m in world.emu.messages(leader.id)]
+    assert any(CONSULT_COMMENT in text for text in told)  # the consultation's results
+    source = f"digest:{year}-W{week:02d}"
+    [text] = await world.store.outbox.list_by_source(f"{source}:text")
+    assert text.status == "sent" and SERVICE_COMMENT in text.reply.text and text.reply.text in told
+
+    wrote = {
+        "consultation comment": CONSULT_COMMENT.encode(), "question": QUESTION.encode(),
+        "service rating comment": SERVICE_COMMENT.encode(), "name": NAME.encode(),
+    }  # fmt: skip
+    assert left_in_files(world, wrote) == list(wrote)
+    await lan.says("/xoadulieu")
+    await lan.taps("Xóa dữ liệu của tôi")
+    assert left_in_files(world, wrote) == []
+    assert left_in_files(world, {"another's comment": OTHER_COMMENT.encode()})  # hers stays
+
+    assert await world.store.participation.tally(consultation.id) == {"Xóm 1": {0: 2}}
+    await minh.says("/doithoai")
+    listing = await minh.taps("Câu hỏi: Thu gom rác thải sinh hoạt")
+    assert "(người gửi đã xóa dữ liệu)" in listing[0].text
+    for part in ("text", "workbook"):  # the digest that quoted her: only its counts remain
+        [row] = await world.store.outbox.list_by_source(f"{source}:{part}")
+        assert (row.status, row.reply.text, row.reply.media) == ("sent", "", None)
+    [chart] = await world.store.outbox.list_by_source(f"{source}:chart")
+    assert chart.reply.media is not None  # a chart quotes nobody
