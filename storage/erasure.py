@@ -36,6 +36,9 @@ from storage.residents import Residents
 BLANK = '{"text": ""}'  # an outbox payload that quoted the resident
 _TOP = "\U0010ffff"  # sorts after every character: the upper end of a prefix range
 _QUOTE = 40  # characters of a comment that identify a digest or results text quoting it
+# A shorter comment ("ok", "Tốt") names nobody and would match texts that do not quote it;
+# the workbooks that may hold it go anyway (they are blanked by date, not by search).
+_MIN_QUOTE = 8
 _IN = "IN (SELECT value FROM json_each(?))"
 
 
@@ -144,6 +147,8 @@ class Erasure:
         """
         sources = set()
         for text, _ in typed:
+            if len(text.strip()) < _MIN_QUOTE:
+                continue
             for form in {text, " ".join(text.split())}:
                 needle = json.dumps(form[:_QUOTE], ensure_ascii=False)[1:-1]
                 rows = await conn.execute_fetchall(
