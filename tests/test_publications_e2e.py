@@ -9,6 +9,7 @@ import pytest
 
 from bot.config import QuietHours, load_commune
 from bot.i18n import translator
+from bot.messages import Media, Reply
 from storage.models import Role
 from tests.report_seed import PDF
 from tests.test_onboarding_e2e import onboard
@@ -131,3 +132,19 @@ async def test_residents_cannot_publish_and_leaders_get_the_digest(world):
     assert world.emu.file_bytes(answer[2].document["file_id"]).startswith(b"PK")
     bad = await leader.says("/baocao tuần sau")
     assert bad[0].text.startswith("Không hiểu tuần tuần sau.")
+
+
+async def test_a_document_arrives_under_its_vietnamese_name(world):
+    """The file name goes as UTF-8, as Telegram's apps send it, not percent-encoded."""
+    lan = world.resident("Lan")
+    await onboard(lan)
+    [telegram] = world.bot.channels
+    for name in ("Dự toán 2026.pdf", "Biên bản họp (lần 2) – tổ 3.pdf"):
+        await telegram.send(str(lan.id), Reply("Văn bản", media=Media("document", name, PDF)))
+        assert documents(world.emu.messages(lan.id))[-1]["file_name"] == name
+    # A quote or a line break cannot end the part's header: sent as %XX, as PTB's default does.
+    forged = 'a"; name="caption"\r\nX: y.pdf'
+    await telegram.send(str(lan.id), Reply("Văn bản", media=Media("document", forged, PDF)))
+    sent = world.emu.messages(lan.id)[-1]
+    assert sent.document["file_name"] == "a%22; name=%22caption%22%0D%0AX: y.pdf"
+    assert sent.caption == "Văn bản"

@@ -25,6 +25,14 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 _FORM = "application/x-www-form-urlencoded"
+# The HTML5 form encoding of a file name (httpx's, so what PTB's default sends): a quote and
+# control characters, which could end the header or start another, as %XX; aiohttp doubles
+# backslashes itself.
+_HTML5_NAME = str.maketrans({'"': "%22"} | {chr(c): f"%{c:02X}" for c in range(32) if c != 0x1B})
+
+
+def _html5(filename: str | None) -> str | None:
+    return filename.translate(_HTML5_NAME) if filename is not None else None
 
 
 def _ssl_context() -> ssl.SSLContext:
@@ -111,11 +119,13 @@ class AiohttpRequest(BaseRequest):
         headers = {"User-Agent": self.USER_AGENT}
         data: aiohttp.FormData | bytes | None = None
         if files:
-            data = aiohttp.FormData()
+            # UTF-8 file names, as httpx and Telegram's own apps send them: aiohttp's default
+            # percent-encodes them, and Telegram then shows "D%E1%BB%B1…" to the person.
+            data = aiohttp.FormData(quote_fields=False)
             for name, value in request_data.json_parameters.items():
                 data.add_field(name, value)
             for name, (filename, content, mimetype) in request_data.multipart_data.items():
-                data.add_field(name, content, filename=filename, content_type=mimetype)
+                data.add_field(name, content, filename=_html5(filename), content_type=mimetype)
         elif request_data is not None:
             # The form HTTPXRequest sends, encoded here: aiohttp's FormData builds a multipart
             # writer (and a uuid4 boundary) even for a plain form, a third of the call's CPU.
