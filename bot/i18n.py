@@ -67,15 +67,20 @@ class Translator:
         self._fallback = catalog(DEFAULT_LANGUAGE)
 
     def __call__(self, key: str, /, **values: Any) -> str:
-        template = self._primary.get(key) or self._fallback.get(key)
-        if template is None:
-            log.error("missing catalog key %s", key)
-            return key
+        template = self.template(key)
         try:
             return template.format(**values)
         except (KeyError, IndexError, ValueError):
             log.error("catalog key %s does not fit values %s", key, sorted(values))
             return template
+
+    def template(self, key: str) -> str:
+        """Return a sentence unfilled, its {names} kept, for code that fills them later."""
+        template = self._primary.get(key) or self._fallback.get(key)
+        if template is None:
+            log.error("missing catalog key %s", key)
+            return key
+        return template
 
     def has(self, key: str) -> bool:
         return key in self._primary or key in self._fallback

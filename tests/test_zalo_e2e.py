@@ -8,6 +8,7 @@ through the outbox.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from datetime import UTC, datetime, time, timedelta
 
@@ -18,7 +19,7 @@ import handlers.survey as survey_flow
 from bot.app import LoaXa
 from bot.config import QuietHours, Settings
 from bot.i18n import translator
-from bot.messages import Choice, Reply
+from bot.messages import Choice, Media, Reply
 from bot.simulator.zalo import ZaloEmulator
 from content.pulse import parse
 from storage import Storage
@@ -251,6 +252,23 @@ async def test_a_long_push_is_split_at_paragraph_boundaries(world):
     assert all(len(piece) <= 2000 for piece in pieces)
     assert all(piece.startswith("Đoạn ") for piece in pieces)
     assert "\n\n".join(pieces) == text
+
+
+async def test_a_zalo_start_logs_no_error_and_a_document_is_named(world, caplog):
+    """Monitoring alerts on ERROR: starting Zalo must not cry wolf (zalo.document_unavailable)."""
+    started = [r for r in caplog.get_records("setup") if r.levelno >= logging.ERROR]
+    assert started == [], [r.getMessage() for r in started]
+    lan = world.zalo_resident("Lan")
+    await onboard(lan)
+    resident = await resident_of(world, lan)
+    report = Reply("Báo cáo tuần", media=Media("document", "bao-cao-tuan.xlsx", b"PK"))
+    push = Push("zalo", lan.id, report, kind="broadcast", source="test:document",
+                resident_id=resident.id)  # fmt: skip
+    assert await world.store.outbox.enqueue([push]) == 1
+    await world.drain()
+    [sent] = await lan.catch_up()
+    assert sent.text.startswith("Báo cáo tuần\n\n")
+    assert sent.text.endswith(t("zalo.document_unavailable", filename="bao-cao-tuan.xlsx"))
 
 
 async def test_a_broadcast_with_choices_is_answered_by_number(world):

@@ -66,7 +66,7 @@ def notes_for(language: str) -> Notes:
     return Notes(
         choose_hint=t("zalo.choose_hint"),
         photo_unavailable=t("zalo.photo_unavailable"),
-        document_unavailable=t("zalo.document_unavailable"),
+        document_unavailable=t.template("zalo.document_unavailable"),  # {filename}: render()
         group=t("error.group_only_private"),
         error=t("error.generic"),
     )
