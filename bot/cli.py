@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 
@@ -201,6 +202,7 @@ def _dispatch(args, settings, commune) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one CLI command; configuration problems print one line and exit with code 2."""
+    os.umask(0o077)  # the database, its backups and exports hold personal data: owner only
     args = _parser().parse_args(argv)
     try:
         settings, commune = load()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -40,6 +41,35 @@ def from_db_time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+def make_private(path: Path) -> None:
+    """Create the database's missing folders 0700 and the file 0600; tighten a looser file.
+
+    The file holds residents' personal data: only the account the bot runs as may read it.
+    SQLite gives the -wal and -shm files the database file's mode. `loaxa` also sets umask
+    077, so backups and exports are private too; this covers the bot used as a library and
+    files made before. An existing folder is left as it is: the operator chose it, and a
+    0600 file in it is private anyway. Failures are left to the open that follows, which
+    reports them in its own words.
+    """
+    missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
+    try:
+        for folder in reversed(missing):
+            folder.mkdir(mode=0o700)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError:
+        return
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            mode = file.stat().st_mode & 0o777
+            if mode & 0o077:
+                file.chmod(0o600)
+                log.info("%s was open to other accounts (mode %o); it is now 0600", file, mode)
+        except OSError:  # absent, or owned by another account: nothing this process can do
+            continue
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """List the bundled migrations as (version, name, sql), in order."""
     found = []
@@ -73,6 +103,7 @@ class Database:
     async def connect(self) -> None:
         """Open the file (creating its folder) and apply the connection settings."""
         if str(self.path) != ":memory:":
+            make_private(self.path)
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._conn = await aiosqlite.connect(self.path, isolation_level=None)

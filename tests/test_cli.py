@@ -143,6 +143,34 @@ def test_db_backup_refuses_to_overwrite(loaxa, tmp_path):
     assert (tmp_path / "copy.db").read_bytes() == b"keep me"
 
 
+def mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_database_backups_and_exports_are_the_owners_alone(loaxa, tmp_path):
+    """Files 0600 in 0700 folders whatever umask the operator's shell has (022 here)."""
+    previous = os.umask(0o022)
+    try:
+        db = tmp_path / "var" / "loaxa" / "loaxa.db"
+        done = loaxa("db", "migrate", LOAXA_DB=str(db))
+        assert done.returncode == 0, done.stderr
+        done = loaxa("db", "backup", "backups/2026-12/copy.db", LOAXA_DB=str(db))
+        assert done.returncode == 0, done.stderr
+        done = loaxa(
+            "export", "feedback", "--from", "2026-12-01", "--to", "2026-12-02", "--out", "out.xlsx",
+            LOAXA_DB=str(db),
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    finally:
+        os.umask(previous)
+    for folder in (db.parent.parent, db.parent, tmp_path / "backups", tmp_path / "backups/2026-12"):
+        assert mode(folder) == 0o700, folder
+    files = [db, tmp_path / "backups/2026-12/copy.db", tmp_path / "out.xlsx"]
+    files += [p for p in db.parent.iterdir() if p.name.endswith(("-wal", "-shm"))]
+    for file in files:
+        assert mode(file) == 0o600, file
+
+
 def test_broken_commune_file_exits_2_with_one_line_naming_it(loaxa, tmp_path):
     broken = tmp_path / "xa.toml"
     broken.write_text('[commune]\nname = "Thanh Định\n', encoding="utf-8")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
@@ -287,3 +289,40 @@ async def test_purge_expired_removes_only_expired_sessions(store):
     assert await store.sessions.purge_expired(NOW) == 1
     assert await store.sessions.get_expired(KEY, NOW) is None
     assert await store.sessions.get(other, NOW) is not None
+
+
+async def test_an_existing_database_open_to_others_is_made_private_on_open(tmp_path, caplog):
+    """A file made 0644 before (by an older Loa Xã, a copy, a restore) is tightened to 0600."""
+    path = tmp_path / "loaxa.db"
+    previous = os.umask(0o022)
+    try:
+        with sqlite3.connect(path) as conn:
+            conn.execute("CREATE TABLE t (x)")
+        path.chmod(0o644)
+        with caplog.at_level(logging.INFO, logger="storage.db"):
+            store = await Storage.open(path)
+        try:
+            await store.db.write("INSERT INTO t VALUES (1)")
+            private = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
+        finally:
+            await store.close()
+    finally:
+        os.umask(previous)
+    assert private == {"loaxa.db": 0o600, "loaxa.db-wal": 0o600, "loaxa.db-shm": 0o600}
+    [said] = [r.getMessage() for r in caplog.records if "now 0600" in r.getMessage()]
+    assert said.startswith(f"{path} was open to other accounts (mode 644)")
+
+
+async def test_a_new_database_and_its_folders_are_private_whatever_the_umask(tmp_path):
+    path = tmp_path / "a" / "b" / "loaxa.db"
+    previous = os.umask(0o022)
+    try:
+        store = await Storage.open(path)
+        await store.close()
+    finally:
+        os.umask(previous)
+    assert [p.stat().st_mode & 0o777 for p in (tmp_path / "a", path.parent, path)] == [
+        0o700,
+        0o700,
+        0o600,
+    ]
