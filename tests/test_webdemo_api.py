@@ -13,7 +13,7 @@ from bot.messages import Media, Reply
 from bot.webdemo.seed import DEMO_LOCATION, demo_png
 from handlers.feedback_status import Status
 from storage.models import Role
-from tests.webdemo_server import CODE, running_demo
+from tests.webdemo_server import CODE, as_the_page, running_demo
 
 STATIC = Path(__file__).resolve().parent.parent / "bot" / "webdemo" / "static"
 
@@ -25,7 +25,7 @@ async def demo(tmp_path, commune, monkeypatch):
         running_demo(tmp_path, commune) as (world, base),
         httpx.AsyncClient(base_url=base, timeout=30) as client,
     ):
-        yield Page(world, client)
+        yield Page(world, await as_the_page(client))
 
 
 class Page:
@@ -247,3 +247,42 @@ async def test_a_campaign_fired_from_the_page_reaches_subscribers_at_any_hour(de
     await demo.world.app.delivery.drain()  # quiet hours are off in the demo: nothing is held
     reached = [pid for pid in residents if await demo.chat(pid)]
     assert reached, fired.json()["message"]
+
+
+async def test_other_sites_cannot_drive_the_demo(demo):
+    """A page elsewhere, or a name rebound to 127.0.0.1, is refused; the demo's own page works."""
+    state = await demo.state()
+    lan = persona(state, "resident")
+    text = f"/api/personas/{lan}/text"
+    port = demo.client.base_url.port
+    token = demo.client.headers["X-Loaxa-Demo-Token"]
+    forged = [
+        ({"Host": "evil.example"}, {"text": "Host"}),  # DNS rebinding
+        ({"Host": f"evil.example:{port}"}, {"text": "Host and port"}),
+        ({"Origin": "http://evil.example"}, {"text": "Origin"}),
+        ({"Origin": "null"}, {"text": "sandboxed"}),
+        ({"X-Loaxa-Demo-Token": ""}, {"text": "no token"}),
+        ({"X-Loaxa-Demo-Token": token[:-1] + "x"}, {"text": "wrong token"}),
+    ]
+    for headers, body in forged:
+        refused = await demo.client.post(text, json=body, headers=headers)
+        assert refused.status_code == 403, headers
+        assert refused.json()["error"] == "forbidden" and refused.json()["message"]
+    # What a <form enctype="text/plain"> on another site sends: no token, a foreign Origin.
+    async with httpx.AsyncClient(base_url=str(demo.client.base_url)) as browser:
+        plain = await browser.post(
+            text,
+            content=b'{"text": "form", "x": "="}',
+            headers={"Content-Type": "text/plain", "Origin": "http://evil.example"},
+        )
+        assert plain.status_code == 403
+        assert (await browser.post("/api/jobs/deadlines")).status_code == 403
+        rebound = await browser.get("/api/state", headers={"Host": "evil.example"})
+        assert rebound.status_code == 403
+    assert await demo.chat(lan) == []  # none of it reached the bot
+
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}"):
+        headers = {"Host": host, "Origin": f"http://{host}"}
+        sent = await demo.client.post(text, json={"text": "/start"}, headers=headers)
+        assert sent.status_code == 200, host
+    await demo.wait_for(lan, "quay lại")

@@ -7,14 +7,23 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 from aiohttp import web
 
 from bot.config import Commune
-from bot.webdemo.server import HOST, make_app
+from bot.webdemo.server import HOST, TOKEN_HEADER, make_app
 from bot.webdemo.world import DemoWorld
 from storage.feedback import CODE_ALPHABET
 
 CODE = re.compile(rf"PA-[{CODE_ALPHABET}]{{5}}")
+_TOKEN = re.compile(r'<meta name="loaxa-demo-token" content="([^"]+)">')
+
+
+async def as_the_page(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """Load the page and send its token from now on, as app.js does."""
+    page = await client.get("/")
+    client.headers[TOKEN_HEADER] = _TOKEN.search(page.text).group(1)
+    return client
 
 
 @asynccontextmanager

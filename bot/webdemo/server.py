@@ -11,15 +11,24 @@
     GET  /api/files/{file_id}            a photo or document the bot or a persona sent
     POST /api/jobs/{name}                fire a scheduled job now
 
-Everything runs in one process on 127.0.0.1: no token, no network.
+Everything runs in one process on 127.0.0.1: no bot token, no network.
+
+Any web page the demo's user visits could send requests to 127.0.0.1 (a form posting
+text/plain, a DNS name rebound to 127.0.0.1). So every request must name the demo's own
+address in Host (and in Origin, when the browser sends one), and every state-changing
+request must carry the page token: a random value made at start, written into the page,
+sent back by app.js in the X-Loaxa-Demo-Token header, which another site can neither read
+nor set on a cross-site request without the CORS consent this server never gives.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import logging
 import os
+import secrets
 import signal
 import sys
 import tempfile
@@ -47,14 +56,20 @@ MAX_UPLOAD = 12 * 1024 * 1024  # Telegram takes photos up to 10 MB; the form add
 LONG_POLL_LIMIT = 25.0
 WORLD = web.AppKey("world", DemoWorld)
 TRANSLATOR = web.AppKey("translator", Translator)
+PAGE_TOKEN = web.AppKey("page_token", str)
+TOKEN_HEADER = "X-Loaxa-Demo-Token"
+TOKEN_META = '<meta name="loaxa-demo-token" content="">'
+OWN_NAMES = (HOST, "localhost")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ROLE_ORDER = (Role.RESIDENT, Role.OFFICIAL, Role.LEADER, Role.HAMLET_HEAD, Role.SUPERVISOR)
 
 
 def make_app(world: DemoWorld) -> web.Application:
     """Build the web app around a started DemoWorld."""
-    app = web.Application(client_max_size=MAX_UPLOAD, middlewares=[_errors])
+    app = web.Application(client_max_size=MAX_UPLOAD, middlewares=[_same_site, _errors])
     app[WORLD] = world
     app[TRANSLATOR] = translator(world.commune.language)
+    app[PAGE_TOKEN] = secrets.token_urlsafe(32)
     app.router.add_get("/", _index)
     app.router.add_static("/static/", STATIC, append_version=False)
     app.router.add_get("/api/state", _state)
@@ -67,6 +82,32 @@ def make_app(world: DemoWorld) -> web.Application:
     app.router.add_get("/api/files/{file_id}", _file)
     app.router.add_post("/api/jobs/{name}", _job)
     return app
+
+
+@web.middleware
+async def _same_site(request: web.Request, handler):
+    """Refuse a foreign Host or Origin, and a state-changing request without the page token."""
+    port = _local_port(request)
+    own = {f"{name}:{port}" for name in OWN_NAMES} if port else set()
+    origin = request.headers.get("Origin")
+    token = request.headers.get(TOKEN_HEADER, "")
+    if (
+        request.host not in own
+        or (origin is not None and origin not in {f"http://{host}" for host in own})
+        or (
+            request.method not in SAFE_METHODS
+            and not hmac.compare_digest(token.encode(), request.app[PAGE_TOKEN].encode())
+        )
+    ):
+        log.warning("refused a %s %s not sent by the demo page", request.method, request.path)
+        return _error(request, "forbidden", status=403)
+    return await handler(request)
+
+
+def _local_port(request: web.Request) -> int | None:
+    """The port this connection reached: the only one the demo's own page can name."""
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    return sockname[1] if sockname else None
 
 
 @web.middleware
@@ -91,8 +132,10 @@ def _error(request: web.Request, code: str, status: int = 400) -> web.Response:
     return web.json_response({"error": code, "message": message}, status=status)
 
 
-async def _index(_: web.Request) -> web.FileResponse:
-    return web.FileResponse(STATIC / "index.html")
+async def _index(request: web.Request) -> web.Response:
+    page = (STATIC / "index.html").read_text(encoding="utf-8")
+    token = f'<meta name="loaxa-demo-token" content="{request.app[PAGE_TOKEN]}">'
+    return web.Response(text=page.replace(TOKEN_META, token), content_type="text/html")
 
 
 async def _state(request: web.Request) -> web.Response:

@@ -6,11 +6,14 @@ const STAFF_ROLES = ["official", "leader", "hamlet_head", "supervisor", "admin"]
 const POLL_WAIT = 20; // seconds the server may hold a chat request open
 
 const demo = { state: null, phones: [], dialogFor: null };
+// Written into the page by the server; without it the server refuses every change, so a
+// page on another site cannot drive the demo through the user's browser.
+const PAGE_TOKEN = document.querySelector('meta[name="loaxa-demo-token"]').content;
 
 // --- small helpers ------------------------------------------------------------------------
 
 async function api(method, path, body) {
-  const options = { method, headers: {} };
+  const options = { method, headers: { "X-Loaxa-Demo-Token": PAGE_TOKEN } };
   if (body instanceof FormData) {
     options.body = body;
   } else if (body !== undefined) {
