@@ -96,6 +96,34 @@ async def test_wrong_token_unknown_method_and_params_from_anywhere(emu):
     assert ("sendTelepathy", {"x": 1}) in emu.calls
 
 
+async def test_document_names_are_recorded_as_telegram_shows_them(emu):
+    """UTF-8 as sent; %XX, backslashes and filename* not decoded, as the Bot API server does."""
+    user = emu.add_user("Lan")
+    names = {
+        'filename="Dự toán 2026.pdf"': "Dự toán 2026.pdf",
+        'filename="D%E1%BB%B1 to%C3%A1n.pdf"': "D%E1%BB%B1 to%C3%A1n.pdf",
+        'filename="a\\\\b.pdf"': "a\\\\b.pdf",
+        "filename=plain.pdf": "plain.pdf",
+    }
+    async with httpx.AsyncClient() as http:
+        for disposition, shown in names.items():
+            body = (
+                b"--B\r\n"
+                b'Content-Disposition: form-data; name="chat_id"\r\n\r\n'
+                + str(user.id).encode()
+                + b"\r\n--B\r\n"
+                + f'Content-Disposition: form-data; name="document"; {disposition}'.encode()
+                + b"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\r\n--B--\r\n"
+            )
+            sent = await http.post(
+                f"{emu.base_url}{TOKEN}/sendDocument",
+                content=body,
+                headers={"Content-Type": "multipart/form-data; boundary=B"},
+            )
+            assert sent.json()["result"]["document"]["file_name"] == shown, sent.text
+            assert emu.messages(user.id)[-1].document["file_name"] == shown
+
+
 async def test_repr_and_logs_never_show_the_token(emu, bot, caplog):
     caplog.set_level(logging.DEBUG, logger="bot.simulator")
     async with httpx.AsyncClient() as http:

@@ -135,16 +135,16 @@ async def test_residents_cannot_publish_and_leaders_get_the_digest(world):
 
 
 async def test_a_document_arrives_under_its_vietnamese_name(world):
-    """The file name goes as UTF-8, as Telegram's apps send it, not percent-encoded."""
+    """The name goes as UTF-8, as Telegram's apps send it: not "D%E1%BB%B1…", not escaped."""
     lan = world.resident("Lan")
     await onboard(lan)
     [telegram] = world.bot.channels
-    for name in ("Dự toán 2026.pdf", "Biên bản họp (lần 2) – tổ 3.pdf"):
+    for name in ("Dự toán 2026.pdf", 'Biên bản "họp dân" lần 2 \\ tổ 3.pdf'):
         await telegram.send(str(lan.id), Reply("Văn bản", media=Media("document", name, PDF)))
         assert documents(world.emu.messages(lan.id))[-1]["file_name"] == name
-    # A quote or a line break cannot end the part's header: sent as %XX, as PTB's default does.
+    # Telegram ends a name at ";" and a line break would end the header: both are replaced.
     forged = 'a"; name="caption"\r\nX: y.pdf'
     await telegram.send(str(lan.id), Reply("Văn bản", media=Media("document", forged, PDF)))
     sent = world.emu.messages(lan.id)[-1]
-    assert sent.document["file_name"] == "a%22; name=%22caption%22%0D%0AX: y.pdf"
+    assert sent.document["file_name"] == 'a", name="caption"  X: y.pdf'
     assert sent.caption == "Văn bản"

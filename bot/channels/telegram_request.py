@@ -19,20 +19,16 @@ import ssl
 from urllib.parse import urlencode
 
 import aiohttp
+from aiohttp import hdrs
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 _FORM = "application/x-www-form-urlencoded"
-# The HTML5 form encoding of a file name (httpx's, so what PTB's default sends): a quote and
-# control characters, which could end the header or start another, as %XX; aiohttp doubles
-# backslashes itself.
-_HTML5_NAME = str.maketrans({'"': "%22"} | {chr(c): f"%{c:02X}" for c in range(32) if c != 0x1B})
-
-
-def _html5(filename: str | None) -> str | None:
-    return filename.translate(_HTML5_NAME) if filename is not None else None
+# What a file name cannot carry to the Bot API server: it ends the name at the first ";" and
+# the header at a line break (see `_multipart`).
+_NAME = str.maketrans({";": ",", "\x7f": " "} | {chr(c): " " for c in range(32)})
 
 
 def _ssl_context() -> ssl.SSLContext:
@@ -42,6 +38,26 @@ def _ssl_context() -> ssl.SSLContext:
     except ImportError:  # pragma: no cover - certifi comes with httpx, a PTB dependency
         return ssl.create_default_context()
     return ssl.create_default_context(cafile=certifi.where())
+
+
+def _multipart(request_data: RequestData) -> aiohttp.MultipartWriter:
+    """Encode an upload the way Telegram's Bot API server reads it (tdlib's HttpReader).
+
+    The server takes a file name as the raw UTF-8 between the quotes and decodes nothing:
+    aiohttp's FormData would percent-encode it (people would see "D%E1%BB%B1…") or escape
+    quotes and backslashes with a backslash (shown too). So the name goes as it is, but for
+    a ";" (the server ends the name there) and line breaks (they would end the header).
+    """
+    writer = aiohttp.MultipartWriter("form-data")
+    for name, value in request_data.json_parameters.items():
+        writer.append(value).set_content_disposition("form-data", name=name)
+    for name, (filename, content, mimetype) in request_data.multipart_data.items():
+        part = writer.append(content, {hdrs.CONTENT_TYPE: mimetype or "application/octet-stream"})
+        disposition = f'form-data; name="{name}"'
+        if filename is not None:
+            disposition += f'; filename="{filename.translate(_NAME)}"'
+        part.headers[hdrs.CONTENT_DISPOSITION] = disposition
+    return writer
 
 
 class AiohttpRequest(BaseRequest):
@@ -117,15 +133,9 @@ class AiohttpRequest(BaseRequest):
             raise RuntimeError("This AiohttpRequest is not initialized!")
         files = request_data is not None and request_data.contains_files
         headers = {"User-Agent": self.USER_AGENT}
-        data: aiohttp.FormData | bytes | None = None
+        data: aiohttp.MultipartWriter | bytes | None = None
         if files:
-            # UTF-8 file names, as httpx and Telegram's own apps send them: aiohttp's default
-            # percent-encodes them, and Telegram then shows "D%E1%BB%B1…" to the person.
-            data = aiohttp.FormData(quote_fields=False)
-            for name, value in request_data.json_parameters.items():
-                data.add_field(name, value)
-            for name, (filename, content, mimetype) in request_data.multipart_data.items():
-                data.add_field(name, content, filename=_html5(filename), content_type=mimetype)
+            data = _multipart(request_data)
         elif request_data is not None:
             # The form HTTPXRequest sends, encoded here: aiohttp's FormData builds a multipart
             # writer (and a uuid4 boundary) even for a plain form, a third of the call's CPU.

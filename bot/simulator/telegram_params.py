@@ -104,6 +104,27 @@ def decode_value(name: str, value: Any) -> Any:
         return value
 
 
+def telegram_filename(disposition: str) -> str | None:
+    """Return a multipart file's name as Telegram shows it to the person.
+
+    The Bot API server (tdlib's HttpReader) takes the value of `filename=` up to the next
+    `;`, drops the quotes around it and decodes nothing else: no backslash escapes, no %XX,
+    no RFC 2231 `filename*`. The bytes are UTF-8, as Telegram's apps send them. A client that
+    percent-encodes the name (aiohttp's default) makes people see "D%E1%BB%B1…", and so
+    does this emulator.
+    """
+    name, rest = None, disposition.partition(";")[2]
+    while "=" in rest:
+        key, _, rest = rest.partition("=")
+        value, _, rest = rest.partition(";")
+        value = value.strip()
+        if len(value) > 1 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        if key.strip() == "filename":
+            name = value
+    return name
+
+
 async def read_params(request: web.Request) -> Params:
     """Collect the parameters of a request from its query string and body."""
     params = Params({k: decode_value(k, v) for k, v in request.query.items()})
@@ -114,7 +135,8 @@ async def read_params(request: web.Request) -> Params:
     elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         for key, value in (await request.post()).items():
             if isinstance(value, web.FileField):
-                params.uploads[key] = Upload(value.file.read(), value.filename, value.content_type)
+                name = telegram_filename(value.headers.get("Content-Disposition", ""))
+                params.uploads[key] = Upload(value.file.read(), name, value.content_type)
             else:
                 params[key] = decode_value(key, value)
     return params
