@@ -210,6 +210,27 @@ class ReportRules(BaseModel):
     )
 
 
+class Plan(BaseModel):
+    """The commune's own outreach plan, which the library and the period report refer to.
+
+    Optional: a library text or a report sentence that needs a part left unset is left out,
+    never filled with another commune's plan.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    # What the plan is about, as its summary line reads after "Kế hoạch ... về": e.g.
+    # "tuyên truyền duy trì, cải thiện và nâng cao Chỉ số PAPI năm 2026".
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=300)]
+    number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+    signed: date | None = None  # the day it was signed (its date, "ngày ...")
+
+    @model_validator(mode="after")
+    def _number_with_date(self) -> Plan:
+        if (self.number is None) != (self.signed is None):
+            raise ValueError("give both number and signed (its date), or neither")
+        return self
+
+
 class QuietHours(BaseModel):
     """Hours in which no scheduled push is sent (commune time)."""
 
@@ -231,6 +252,15 @@ class Commune(BaseModel):
     hamlets_are_examples: bool = False
     categories: list[Category] = Field(min_length=1, max_length=30)
     citizen_reception: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
+    # Who the commune reports to since the district level ended (01/7/2025): a body of the
+    # province, e.g. "Sở Nội vụ tỉnh Thái Nguyên". Named in the period report's opening and
+    # its "Nơi nhận"; left out when empty, never guessed.
+    reports_to: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    plan: Plan | None = None
+    website: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    # The name of the commune's one-stop desk (since 01/7/2025 its public-administration
+    # service centre), as the commune writes it.
+    service_centre: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] = ""
     quiet_hours: QuietHours = QuietHours()
     digest: DigestRules = DigestRules()
     report: ReportRules = ReportRules()
@@ -277,6 +307,23 @@ class Commune(BaseModel):
     def display_name(self) -> str:
         return f"{self.kind} {self.name}"
 
+    def content_facts(self) -> dict[str, str]:
+        """The commune's own facts that library texts may name ({website}, ...); unset
+        facts are absent, so the text that needs them is left out (content/facts.py)."""
+        facts = {"commune": self.display_name}
+        if self.website:
+            facts["website"] = self.website
+        if self.service_centre:
+            facts["service_centre"] = self.service_centre
+        if self.reports_to:
+            facts["reports_to"] = self.reports_to
+        if self.plan is not None:
+            facts["plan_title"] = self.plan.title
+        if self.plan is not None and self.plan.number and self.plan.signed:
+            facts["plan_number"] = self.plan.number
+            facts["plan_date"] = _vn_date(self.plan.signed)
+        return facts
+
     def service(self, service_id: str) -> Service | None:
         """Return the rated service with this id, or None."""
         return next((s for s in self.services if s.id == service_id), None)
@@ -288,6 +335,12 @@ class Commune(BaseModel):
     def category(self, category_id: str) -> Category | None:
         """Return the feedback category with this id, or None."""
         return next((c for c in self.categories if c.id == category_id), None)
+
+
+def _vn_date(day: date) -> str:
+    """26/7/2022, 09/01/2015: the administrative-document rule (content.schema.show_date)."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"{day.day:02d}/{month}/{day.year}"
 
 
 def _describe(error: dict) -> str:

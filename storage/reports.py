@@ -37,6 +37,9 @@ class Resolved:
     on_time: int
     by_category: dict[str, tuple[int, int]]  # category -> (resolved, on time)
     median_days: float | None  # from receipt to resolution, to the hour
+    # (local day received, local day resolved) -> items: callers count the working days
+    # between them with the commune's calendar, the unit deadlines are set in.
+    spans: dict[tuple[date, date], int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,24 +97,29 @@ class ReportsRepo(ReachReports):
         which is finer than the tenth of a day reports show.
         """
         rows = await self.db.fetchall(
-            "SELECT category, date(resolved_at, ?) <= deadline,"
+            "SELECT category, date(resolved_at, ?1) <= deadline,"
             " CAST(ROUND((julianday(resolved_at) - julianday(created_at)) * 24) AS INTEGER),"
-            " COUNT(*) FROM feedback WHERE resolved_at >= ? AND resolved_at < ?"
-            " AND +status = 'resolved' GROUP BY 1, 2, 3",
+            " date(created_at, ?1), date(resolved_at, ?1),"
+            " COUNT(*) FROM feedback WHERE resolved_at >= ?2 AND resolved_at < ?3"
+            " AND +status = 'resolved' GROUP BY 1, 2, 3, 4, 5",
             (local_modifier(offset), to_db_time(start), to_db_time(end)),
         )
         by_category: dict[str, tuple[int, int]] = {}
         hours: dict[int, int] = {}
-        for category, on_time, hour, count in rows:
+        spans: dict[tuple[date, date], int] = {}
+        for category, on_time, hour, received, resolved, count in rows:
             done, late_free = by_category.get(category, (0, 0))
             by_category[category] = (done + count, late_free + (count if on_time else 0))
             hours[hour] = hours.get(hour, 0) + count
+            span = (date.fromisoformat(received), date.fromisoformat(resolved))
+            spans[span] = spans.get(span, 0) + count
         total = sum(hours.values())
         return Resolved(
             total,
             sum(k for _, k in by_category.values()),
             by_category,
             _median(hours, total) / 24 if total else None,
+            spans,
         )
 
     async def satisfaction(

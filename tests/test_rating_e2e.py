@@ -40,7 +40,7 @@ async def test_qr_deep_link_leads_a_newcomer_through_onboarding_to_the_rating(wo
     await lan.taps("Đồng ý")
     await lan.taps("Xóm 2")
     answer = await lan.taps("Nhận tất cả (nên chọn)")
-    assert "Bộ phận Một cửa UBND xã" in answer[-1].text
+    assert "Trung tâm Phục vụ hành chính công xã" in answer[-1].text
     answer = await rate_fully(lan)
     assert answer[0].text.startswith("Cảm ơn bạn đã đánh giá")
     row = await world.store.db.fetchone(

@@ -52,15 +52,15 @@ class Digest:
     def replies(self, language: str | None = None) -> list[Reply]:
         """The digest as three messages: text, chart, workbook."""
         t = translator(language)
-        week = self.week.iso_week
+        week, year = self.week.week_number
         return [
             Reply(self.text),
             Reply(
-                t("reports.chart_caption", week=week),
+                t("reports.chart_caption", week=week, year=year),
                 media=Media("photo", self.chart_name, self.chart),
             ),
             Reply(
-                t("reports.workbook_caption", week=week),
+                t("reports.workbook_caption", week=week, year=year),
                 media=Media("document", self.workbook_name, self.workbook),
             ),
         ]

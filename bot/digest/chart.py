@@ -1,12 +1,15 @@
 """The digest's one chart: eight weeks of feedback, satisfaction and pulse scores, as a PNG.
 
-Drawn with matplotlib's Agg canvas (no display, no pyplot global state) in DejaVu Sans,
-which has every Vietnamese letter; labels come from the catalog.
+Leaders open it on a phone, so the three panels are stacked in one tall image as wide as a
+phone screen in pixels (1080), with text large enough to read without zooming. Drawn with
+matplotlib's Agg canvas (no display, no pyplot global state) in DejaVu Sans, which has every
+Vietnamese letter; labels come from the catalog.
 """
 
 from __future__ import annotations
 
 import io
+import textwrap
 
 import matplotlib
 
@@ -21,24 +24,26 @@ from bot.digest.data import DigestData
 from bot.i18n import Translator
 from storage.ratings import COMPONENTS
 
-FONT = {"font.family": "DejaVu Sans", "font.size": 10, "axes.titlesize": 11}
+FONT = {"font.family": "DejaVu Sans", "font.size": 13, "axes.titlesize": 14}
 NOW, BEFORE, THIRD = "#1f6fb2", "#a8c8e8", "#e07b39"
-DPI = 110
+DPI = 180
+SIZE = (6, 13)  # inches: 1080 x 2340 pixels, a phone screen's width and a tall scroll
+TITLE_WIDTH = 28  # characters of a panel title per line: it must fit above the panel
 
 
 def digest_chart(data: DigestData, commune: Commune, t: Translator) -> bytes:
     """Draw the digest chart and return PNG bytes."""
     with rc_context(FONT):
-        figure = Figure(figsize=(12, 8), dpi=DPI, layout="constrained")
+        figure = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
         FigureCanvasAgg(figure)
-        grid = figure.add_gridspec(2, 2)
-        _trend(figure.add_subplot(grid[0, :]), data, t)
-        _sipas(figure.add_subplot(grid[1, 0]), data, t)
-        _pulse(figure.add_subplot(grid[1, 1]), data, t)
+        trend, sipas, pulse = figure.subplots(3, 1, height_ratios=[4, 4, 4])
+        _trend(trend, data, t)
+        _sipas(sipas, data, t)
+        _pulse(pulse, data, t)
         period = data.current.period
         figure.suptitle(
-            t("reports.chart_title", week=period.iso_week, commune=commune.display_name),
-            fontsize=13,
+            t("reports.chart_title", week=period.week_number[0], commune=commune.display_name),
+            fontsize=15,
             fontweight="bold",
         )
         out = io.BytesIO()
@@ -57,11 +62,16 @@ def _trend(ax, data: DigestData, t: Translator) -> None:
     ax.bar(
         [x + 0.2 for x in positions], resolved, 0.4, label=t("reports.chart_resolved"), color=THIRD
     )
-    ax.set_xticks(list(positions), labels)
-    ax.set_title(t("reports.chart_trend_title"))
+    ax.set_xticks(list(positions), labels, rotation=45, ha="right", rotation_mode="anchor")
+    _title(ax, t("reports.chart_trend_title"))
     ax.legend(loc="upper left")
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.grid(axis="y", alpha=0.3)
+
+
+def _title(ax, text: str) -> None:
+    """A panel title wrapped to the width of the panel it stands above."""
+    ax.set_title(textwrap.fill(text, TITLE_WIDTH))
 
 
 def _paired_bars(ax, names, now, before, t: Translator, title: str) -> None:
@@ -83,12 +93,12 @@ def _paired_bars(ax, names, now, before, t: Translator, title: str) -> None:
     )
     for y, value in zip(rows, now, strict=True):
         text = f"{round(100 * value)}%" if value is not None else t("reports.no_data")
-        ax.text(100 * (value or 0) + 1, y - 0.2, text, va="center", fontsize=9)
+        ax.text(100 * (value or 0) + 1, y - 0.2, text, va="center", fontsize=12)
     ax.set_yticks(list(rows), names)
     ax.invert_yaxis()
-    ax.set_xlim(0, 112)
-    ax.set_title(title)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.set_xlim(0, 118)
+    _title(ax, title)
+    ax.legend(loc="lower right", fontsize=11)
     ax.grid(axis="x", alpha=0.3)
 
 
@@ -110,7 +120,7 @@ def _pulse(ax, data: DigestData, t: Translator) -> None:
     dimensions = sorted(set(now) | set(before))
     if not dimensions:
         ax.set_axis_off()
-        ax.set_title(t("reports.chart_pulse_title"))
+        _title(ax, t("reports.chart_pulse_title"))
         ax.text(0.5, 0.5, t("reports.chart_no_pulse"), ha="center", va="center", wrap=True)
         return
     _paired_bars(

@@ -8,7 +8,8 @@ Definitions (what leaders and the report read):
   the period and that are resolved now; on time: resolved on or before their deadline day.
 - overdue: open at the end of the period with a deadline before its last day's end
   (storage/reports.py says how a past moment is reconstructed).
-- median days to resolve: calendar days from receipt to resolution, over the items resolved.
+- time to resolve: working days (bot/workdays.py, the unit deadlines are set in) from the
+  local day of receipt to the local day of resolution; the median over the items resolved.
 - pulse survey: answers of the residents who completed a round in the period, per PAPI
   dimension (share on the good side); hidden below the commune's `survey_min_cell`
   respondents, so that nobody's answers can be read off a small count.
@@ -21,10 +22,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.config import Commune
 from bot.digest.period import Period
+from bot.workdays import WorkCalendar
 from content.pulse import bank
 from handlers.pulse_results import Score
 from storage import Storage
@@ -45,7 +47,7 @@ class FeedbackFigures:
     resolved_by_category: dict[str, tuple[int, int]]
     overdue: int
     overdue_by_category: dict[str, int]
-    median_days: float | None
+    median_workdays: float | None
 
     @property
     def on_time_share(self) -> float | None:
@@ -120,7 +122,7 @@ async def figures(store: Storage, commune: Commune, period: Period) -> Figures:
     sipas, overall = await store.reports.satisfaction(start, end)
     return Figures(
         period=period,
-        feedback=await _feedback(store, period),
+        feedback=await _feedback(store, commune, period),
         sipas=sipas,
         overall=overall,
         pulse=await _pulse(store, commune, start, end),
@@ -146,7 +148,25 @@ async def _reach(store: Storage, start: datetime, end: datetime) -> ReachFigures
     )
 
 
-async def _feedback(store: Storage, period: Period) -> FeedbackFigures:
+def median_workdays(spans: dict[tuple[date, date], int], calendar: WorkCalendar) -> float | None:
+    """The median number of working days from receipt to resolution (None when none)."""
+    days = sorted(
+        (calendar.working_days_between(received, resolved), count)
+        for (received, resolved), count in spans.items()
+    )
+    total = sum(count for _, count in days)
+    if not total:
+        return None
+    middle, seen = [], 0
+    for value, count in days:
+        for rank in ((total - 1) // 2, total // 2):
+            if seen <= rank < seen + count:
+                middle.append(value)
+        seen += count
+    return sum(middle) / len(middle)
+
+
+async def _feedback(store: Storage, commune: Commune, period: Period) -> FeedbackFigures:
     reports = store.reports
     rows = await reports.received(period.start, period.end)
     by_category: Counter[str] = Counter()
@@ -165,7 +185,9 @@ async def _feedback(store: Storage, period: Period) -> FeedbackFigures:
         resolved_by_category=resolved.by_category,
         overdue=sum(overdue.values()),
         overdue_by_category=overdue,
-        median_days=resolved.median_days,
+        median_workdays=median_workdays(
+            resolved.spans, WorkCalendar(commune.extra_days_off, commune.extra_working_days)
+        ),
     )
 
 

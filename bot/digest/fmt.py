@@ -27,25 +27,37 @@ class Numbers:
             return self.t("reports.no_data")
         return f"{value:.1f}".replace(".", self.decimal)
 
+    def days(self, value: float | None) -> str:
+        """A number of days: 3 -> "3", 3.5 -> "3,5"."""
+        if value is None:
+            return self.t("reports.no_data")
+        return str(int(value)) if value == int(value) else self.decimal1(value)
+
     def share(self, value: float | None) -> str:
         """0.784 -> "78%"."""
         if value is None:
             return self.t("reports.no_data")
         return f"{round(100 * value)}%"
 
-    def change(self, now: float | None, before: float | None, *, share: bool = False) -> str:
-        """The change from `before` to `now`, in brackets, or "" when either is unknown."""
-        if now is None or before is None:
+    def change(
+        self, now: float | None, before: float | None, *, share: bool = False, enough: bool = True
+    ) -> str:
+        """The change from `before` to `now`, in brackets; "" when either is unknown, when
+        nothing changed (a reader stumbles on "(±0)"), or when either period rests on too few
+        answers for a change to mean anything (`enough` false)."""
+        if now is None or before is None or not enough:
             return ""
         if share:
             points = round(100 * now) - round(100 * before)
-            return self.t("reports.change_points", change=_signed(points))
+            return self.t("reports.change_points", change=_signed(points)) if points else ""
         if isinstance(now, int) and isinstance(before, int):
-            return self.t("reports.change", change=_signed(now - before, self.thousands))
+            diff = now - before
+            return self.t("reports.change", change=_signed(diff, self.thousands)) if diff else ""
         diff = round(now - before, 1)
+        if not diff:
+            return ""
         text = f"{abs(diff):.1f}".replace(".", self.decimal)
-        sign = "+" if diff > 0 else "-" if diff < 0 else "±"
-        return self.t("reports.change", change=f"{sign}{text}")
+        return self.t("reports.change", change=f"{'+' if diff > 0 else '-'}{text}")
 
     def value(self, value: float | int | None, *, share: bool) -> str:
         """A share or a count."""
@@ -53,8 +65,6 @@ class Numbers:
 
 
 def _signed(value: int, thousands: str = ".") -> str:
-    if value == 0:
-        return "±0"
     body = f"{abs(value):,}".replace(",", thousands)
     return f"+{body}" if value > 0 else f"-{body}"
 

@@ -44,6 +44,7 @@ class Signal:
     key: str
     value: float | int | None  # None: nothing to measure in the period
     share: bool = False  # a share in 0..1 rather than a count
+    basis: int | None = None  # a share: how many answers or items it rests on
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,8 @@ class Trend:
     now: float | int | None
     before: float | int | None
     share: bool
+    basis_now: int | None = None
+    basis_before: int | None = None
 
 
 def _share(good: float, total: float) -> float | None:
@@ -66,7 +69,7 @@ def signals(fig: Figures, commune: Commune, library: Library) -> dict[int, list[
     for d in DIMENSIONS:
         score = fig.pulse.by_dimension.get(d)
         if score is not None:
-            found[d].append(Signal("pulse", score.share, share=True))
+            found[d].append(Signal("pulse", score.share, True, fig.pulse.respondents))
     _outreach(found, fig, library)
     _feedback(found, fig, commune)
     _sipas(found, fig)
@@ -87,12 +90,12 @@ def _outreach(found: dict[int, list[Signal]], fig: Figures, library: Library) ->
         right = sum(fig.reach.answers_by_item.get(i, (0, 0))[0] for i in items)
         total = sum(fig.reach.answers_by_item.get(i, (0, 0))[1] for i in items)
         found[d].append(Signal("reads", reads))
-        found[d].append(Signal("quiz_right", _share(right, total), share=True))
+        found[d].append(Signal("quiz_right", _share(right, total), True, total))
 
 
 def _feedback(found: dict[int, list[Signal]], fig: Figures, commune: Commune) -> None:
     fb = fig.feedback
-    found[ALL_FEEDBACK_DIMENSION].append(Signal("on_time_all", fb.on_time_share, share=True))
+    found[ALL_FEEDBACK_DIMENSION].append(Signal("on_time_all", fb.on_time_share, True, fb.resolved))
     for d in DIMENSIONS:
         categories = [c.id for c in commune.categories if c.papi_dimension == d]
         if not categories:
@@ -101,7 +104,7 @@ def _feedback(found: dict[int, list[Signal]], fig: Figures, commune: Commune) ->
         resolved = sum(fb.resolved_by_category.get(c, (0, 0))[0] for c in categories)
         on_time = sum(fb.resolved_by_category.get(c, (0, 0))[1] for c in categories)
         found[d].append(Signal("feedback_received", received))
-        found[d].append(Signal("feedback_on_time", _share(on_time, resolved), share=True))
+        found[d].append(Signal("feedback_on_time", _share(on_time, resolved), True, resolved))
 
 
 def _sipas(found: dict[int, list[Signal]], fig: Figures) -> None:
@@ -109,7 +112,7 @@ def _sipas(found: dict[int, list[Signal]], fig: Figures) -> None:
         parts = [fig.sipas[c] for c, dim in SIPAS_DIMENSION.items() if dim == d and c in fig.sipas]
         count = sum(p.count for p in parts)
         top = sum(p.satisfied_share * p.count for p in parts if p.count)
-        found[d].append(Signal("sipas", _share(top, count), share=True))
+        found[d].append(Signal("sipas", _share(top, count), True, count))
 
 
 def trends(
@@ -119,6 +122,16 @@ def trends(
     current, previous = signals(now, commune, library), signals(before, commune, library)
     paired: dict[int, list[Trend]] = {}
     for d in DIMENSIONS:
-        earlier = {s.key: s.value for s in previous[d]}
-        paired[d] = [Trend(s.key, s.value, earlier.get(s.key), s.share) for s in current[d]]
+        earlier = {s.key: s for s in previous[d]}
+        paired[d] = [
+            Trend(
+                s.key,
+                s.value,
+                earlier[s.key].value if s.key in earlier else None,
+                s.share,
+                s.basis,
+                earlier[s.key].basis if s.key in earlier else None,
+            )
+            for s in current[d]
+        ]
     return paired

@@ -76,6 +76,12 @@ class Period:
         year, week, _ = self.first.isocalendar()
         return f"{year}-W{week:02d}"
 
+    @property
+    def week_number(self) -> tuple[int, int]:
+        """The ISO week number and its year, as leaders read them: "Tuần 48" of 2026."""
+        year, week, _ = self.first.isocalendar()
+        return week, year
+
     def previous(self) -> Period:
         """Return the period of the same length right before this one."""
         length = timedelta(days=self.days)

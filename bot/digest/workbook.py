@@ -78,7 +78,7 @@ def _summary(book, now: Figures, before: Figures, t: Translator) -> None:
         ("reports.xl_on_time", fb.on_time, old.on_time),
         ("reports.xl_on_time_share", fb.on_time_share, old.on_time_share),
         ("reports.xl_overdue", fb.overdue, old.overdue),
-        ("reports.xl_median_days", fb.median_days, old.median_days),
+        ("reports.xl_median_days", fb.median_workdays, old.median_workdays),
         ("reports.xl_delivered", now.reach.delivered, before.reach.delivered),
         ("reports.xl_reached", now.reach.residents_reached, before.reach.residents_reached),
         ("reports.xl_unreachable", now.reach.unreachable, before.reach.unreachable),

@@ -3,7 +3,11 @@
 Header block in two columns (issuing body and number | national name, motto, place and
 date in italics), "BÁO CÁO" and its title, the body (bot/report/sections.py), the closing
 line, then "Nơi nhận:" beside the signature block "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH" and the
-chairman's name from the commune file, or a placeholder: a name is never guessed.
+chairman's name from the commune file, or a placeholder: a name is never guessed. The body
+the commune reports to (the commune file's `reports_to`, a body of the province since the
+district level ended) is named in the opening and heads "Nơi nhận"; the commune's plan, when
+the commune file gives it, is cited by number and date in the opening. Pages are numbered in
+the header, centred, from page 2 (the decree's Phụ lục I: not on the first page).
 Times New Roman, 14 pt body (13 pt header lines, 12 pt tables), A4 with the decree's
 margins (top and bottom 20 mm, left 30 mm, right 15 mm). Every phrase comes from the catalog.
 """
@@ -69,7 +73,7 @@ def report_docx(
     )
     _para(doc, t("reports.doc_period", first=first, last=last), align=CENTER)
     _short_line(doc.add_paragraph(), Cm(6.0))
-    _para(doc, t("reports.doc_intro", commune=where, first=first, last=last), indent=True)
+    _para(doc, _opening(commune, t, first, last), indent=True)
     _para(doc, t("reports.doc_data_note"), indent=True, italic=True)
     for block in Body(fig, commune, library, t).blocks():
         _block(doc, block)
@@ -79,6 +83,25 @@ def report_docx(
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+def _opening(commune: Commune, t: Translator, first: str, last: str) -> str:
+    """The opening sentence: which plan the report answers and whom it reports to."""
+    where, plan = commune.display_name, commune.plan
+    if plan is not None and plan.number and plan.signed:
+        cited = t(
+            "reports.doc_intro_plan",
+            number=plan.number,
+            date=_vn_date(plan.signed),
+            commune=where,
+            title=plan.title,
+        )
+    elif plan is not None:
+        cited = t("reports.doc_intro_plan_title", commune=where, title=plan.title)
+    else:
+        cited = t("reports.doc_intro_any_plan", commune=where)
+    key = "reports.doc_intro_to" if commune.reports_to else "reports.doc_intro"
+    return t(key, plan=cited, commune=where, to=commune.reports_to, first=first, last=last)
 
 
 def _vn_date(day: date) -> str:
@@ -96,6 +119,21 @@ def _page(doc) -> None:
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
     normal.paragraph_format.space_after = Pt(6)
     normal.paragraph_format.line_spacing = 1.15
+    _page_numbers(section)
+
+
+def _page_numbers(section) -> None:
+    """Number the pages from 2: a PAGE field centred in the header, none on the first page."""
+    section.different_first_page_header_footer = True
+    section.first_page_header.is_linked_to_previous = False  # its own, empty header
+    paragraph = section.header.paragraphs[0]
+    paragraph.alignment = CENTER
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    run = _run(paragraph, "2", size=HEADER_PT)  # the shown value until the reader updates it
+    run._element.getparent().remove(run._element)
+    field.append(run._element)
+    paragraph._p.append(field)
 
 
 def _run(paragraph, text: str, *, size=BODY_PT, bold=False, italic=False):
@@ -225,6 +263,8 @@ def _signature(doc, commune: Commune, t: Translator) -> None:
     )
     title.alignment = LEFT
     lines = commune.report.recipients or t("reports.doc_recipients_default").split("\n")
+    if commune.reports_to and not any(commune.reports_to in line for line in lines):
+        lines = [t("reports.doc_recipient_reports_to", to=commune.reports_to), *lines]
     for line in lines:
         _cell_line(
             left, f"- {line.strip().removeprefix('- ')}", size=RECIPIENTS_PT

@@ -1,7 +1,9 @@
 """Section II of the report (Tồn tại, hạn chế): shortcomings read off the period's figures.
 
 - overdue items at the end of the period, and items resolved after their deadline;
-- SIPAS components with fewer than SIPAS_LOW of answers satisfied (4-5 of 5);
+- SIPAS factors with fewer than SIPAS_LOW of answers satisfied (4-5 of 5), named only from
+  the commune's `survey_min_cell` answers up (the bar the pulse survey sets before it shows a
+  result): two answers are no finding; factors with fewer are said to have too few answers;
 - PAPI dimensions with fewer than PULSE_LOW good answers in the pulse survey;
 - hamlets with nobody registered, or whose participation (feedback items plus residents who
   completed a survey, per registered resident) is under HAMLET_LOW of the commune's rate;
@@ -34,15 +36,20 @@ def issues(fig: Figures, commune: Commune, t: Translator) -> list[str]:
                 late=n.count(fb.resolved - fb.on_time),
             )
         )
+    least = commune.survey_min_cell
+    rated = [c for c in COMPONENTS if fig.sipas[c].count >= least]
     low = [
         f"{t(f'rate.c{c}_short')} ({n.share(fig.sipas[c].satisfied_share)})"
-        for c in COMPONENTS
-        if fig.sipas[c].count and fig.sipas[c].satisfied_share < SIPAS_LOW
+        for c in rated
+        if fig.sipas[c].satisfied_share < SIPAS_LOW
     ]
     if low:
         found.append(
             t("reports.doc_issue_sipas", items="; ".join(low), threshold=n.share(SIPAS_LOW))
         )
+    few = [t(f"rate.c{c}_short") for c in COMPONENTS if 0 < fig.sipas[c].count < least]
+    if few:
+        found.append(t("reports.doc_issue_few_ratings", items="; ".join(few), min=least))
     if not any(fig.sipas[c].count for c in COMPONENTS) and not fig.overall.count:
         found.append(t("reports.doc_issue_no_ratings"))
     weak = [

@@ -122,7 +122,7 @@ class Body:
                     resolved=n.count(fb.resolved),
                     on_time=n.count(fb.on_time),
                     share=n.share(fb.on_time_share),
-                    median=n.decimal1(fb.median_days),
+                    median=n.days(fb.median_workdays),
                 )
             ),
             Para(t("reports.doc_overdue", overdue=n.count(fb.overdue))),
