@@ -119,7 +119,7 @@ async def run_campaign(
     library: Library | None = None,
 ) -> dict[str, int]:
     """Fire a campaign once for the firing `now` belongs to; return what it enqueued."""
-    library = library or get_library()
+    library = library or get_library(commune.content_facts())
     firing = f"{campaign.id}@{period_of(campaign)(now, commune.zone)}"
     items = items_of(campaign, library)
     served = await store.deliveries.served(firing)
@@ -169,7 +169,7 @@ def campaign_jobs(
     """Return one scheduler job per enabled campaign."""
     jobs = []
     for campaign in get_campaigns() if campaigns is None else campaigns:
-        _warn_unknown(campaign, commune, library or get_library())
+        _warn_unknown(campaign, commune, library or get_library(commune.content_facts()))
 
         async def run(now: datetime, campaign: Campaign = campaign) -> dict[str, int]:
             return await run_campaign(store, commune, campaign, now, library=library)

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from urllib.parse import urlsplit
 
 from bot.text import fold
-from content import yamlines
+from content import facts, yamlines
 from content.schema import Document, Item, show_date
 
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -64,6 +64,7 @@ def check_item(item: Item, raw: yamlines.Mapping, documents: Mapping[str, Docume
     yield from _link(item, raw)
     yield from _citation(item, raw, documents)
     yield from _mentions(item, raw, documents)
+    yield from _placeholders(item, raw)
     if item.quiz is not None:
         yield from _quiz(item, raw["quiz"])
 
@@ -117,6 +118,22 @@ def _citation(item: Item, raw: yamlines.Mapping, documents: Mapping[str, Documen
     elif newer.number not in f"{item.title} {item.body}" or not _says_replaced(item):
         why = f"the text must say the document was replaced ('thay thế') by {newer.number}"
         yield raw.line_of("body"), why
+
+
+def _placeholders(item: Item, raw: yamlines.Mapping) -> Found:
+    """Only the commune's facts content/facts.py knows may stand in braces."""
+    quiz = raw.get("quiz") if isinstance(raw.get("quiz"), yamlines.Mapping) else None
+    texts = [("title", raw, item.title), ("body", raw, item.body)]
+    if item.quiz is not None and quiz is not None:
+        texts += [
+            ("question", quiz, item.quiz.question),
+            ("options", quiz, " ".join(item.quiz.options)),
+        ]
+        texts += [("explanation", quiz, item.quiz.explanation)]
+    for key, where, text in texts:
+        for name in sorted(facts.names(text) - facts.KNOWN.keys()):
+            known = ", ".join("{" + known + "}" for known in facts.KNOWN)
+            yield where.line_of(key), f"unknown placeholder {{{name}}}: use one of {known}"
 
 
 def _says_replaced(item: Item) -> bool:

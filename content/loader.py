@@ -3,12 +3,16 @@
 A library folder holds `_documents.yaml` (the documents items may cite) and one file per
 topic. Items with any problem are left out of the loaded library, so a broken entry never
 reaches a resident; `loaxa content check` lists the problems for the culture officer.
+
+Texts may name the commune's own facts as placeholders (`{website}`, content/facts.py):
+`get_library(facts)` fills them from the commune file and leaves out what needs a fact the
+commune has not set.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -17,7 +21,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from content import checks, yamlines
+from content import checks, facts, yamlines
 from content.schema import Document, Item, TopicHead
 
 log = logging.getLogger(__name__)
@@ -103,12 +107,34 @@ def check(folder: str | Path | None = None) -> list[Problem]:
 
 
 @cache
-def get_library() -> Library:
+def _shipped() -> Library:
     """Return the shipped library, loaded once; problems are logged, broken items left out."""
     loaded, problems = load_library()
     for problem in problems:
         log.warning("outreach library: %s", problem)
     return loaded
+
+
+def get_library(commune_facts: Mapping[str, str] | None = None) -> Library:
+    """Return the shipped library for one commune: its facts filled in, the texts that need
+    a fact it has not set left out (`Commune.content_facts()`; none given: no fact is set)."""
+    return _for(frozenset((commune_facts or {}).items()))
+
+
+@cache
+def _for(commune_facts: frozenset[tuple[str, str]]) -> Library:
+    return fill_library(_shipped(), dict(commune_facts))
+
+
+def fill_library(library: Library, commune_facts: Mapping[str, str]) -> Library:
+    """Return the library with a commune's facts filled in (content/facts.py)."""
+    topics = []
+    for topic in library.topics:
+        items = (facts.fill_item(item, commune_facts) for item in topic.items)
+        kept = tuple(item for item in items if item is not None)
+        if kept:
+            topics.append(Topic(topic.id, topic.title, kept))
+    return Library(tuple(topics), library.documents, library.origins)
 
 
 def _parse(path: Path, problems: list[Problem]) -> object | None:

@@ -28,8 +28,9 @@ class State(StrEnum):
     QUIZ = "tl.quiz"
 
 
-def _library() -> Library:
-    return content.get_library()
+def _library(ctx: Context) -> Library:
+    """The library as this commune shows it: its own facts filled in (content/facts.py)."""
+    return content.get_library(ctx.commune.content_facts())
 
 
 def _registered(ctx: Context) -> bool:
@@ -62,7 +63,7 @@ async def show_topics(ctx: Context) -> str | None:
     """Lists the topics, marking the ones the reader knows, with their progress."""
     if not _registered(ctx):
         return None
-    library = _library()
+    library = _library(ctx)
     if not library.topics:
         ctx.say("library.empty")
         ctx.show_menu = True
@@ -86,7 +87,7 @@ async def open_topic(ctx: Context) -> str | None:
     if not _registered(ctx):
         return None
     topic_id, _, page_text = ctx.arg.partition(":")
-    topic = _library().topic(topic_id)
+    topic = _library(ctx).topic(topic_id)
     if topic is None:
         return await _gone(ctx)
     pages = max(1, -(-len(topic.items) // PAGE_SIZE))
@@ -121,7 +122,7 @@ async def open_item(ctx: Context) -> str | None:
     """Shows an item with its source, counts the read and offers its quiz."""
     if not _registered(ctx):
         return None
-    library = _library()
+    library = _library(ctx)
     item = library.item(ctx.arg)
     if item is None:
         return await _gone(ctx)
@@ -173,7 +174,7 @@ async def ask_quiz(ctx: Context) -> str | None:
     """Asks an item's quiz question with its options as buttons."""
     if not _registered(ctx):
         return None
-    item = _library().item(ctx.arg)
+    item = _library(ctx).item(ctx.arg)
     if item is None or item.quiz is None:
         return await _gone(ctx)
     buttons = [
@@ -189,7 +190,7 @@ async def check_answer(ctx: Context) -> str | None:
     """Says whether the answer is right, explains it and shows the reader's progress."""
     if ctx.action != "ans":
         return _unclear(ctx, State.QUIZ)
-    library = _library()
+    library = _library(ctx)
     item_id, _, index = ctx.arg.rpartition(":")
     item = library.item(item_id)
     picked = number(index)

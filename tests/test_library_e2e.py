@@ -28,14 +28,14 @@ async def test_the_menu_offers_the_library(world):
     await onboard(lan)
     assert "Tìm hiểu pháp luật" in lan.buttons()
     answer = await lan.says("tim hieu phap luat")
-    assert answer[0].text.startswith("Bạn muốn tìm hiểu chủ đề nào?")
+    assert answer[0].text.startswith("Ông/bà muốn tìm hiểu chủ đề nào?")
 
 
 async def test_resident_reads_an_item_and_answers_its_quiz_wrong_then_right(world):
     lan = world.resident("Lan")
     await onboard(lan)
     answer = await lan.says("/tailieu")
-    assert f"Bạn đã nắm 0/{topic_count()} chủ đề." in answer[0].text
+    assert f"Ông/bà đã nắm 0/{topic_count()} chủ đề." in answer[0].text
     assert "Dân chủ ở cơ sở" in lan.buttons()
 
     answer = await lan.taps("Dân chủ ở cơ sở")
@@ -63,7 +63,7 @@ async def test_resident_reads_an_item_and_answers_its_quiz_wrong_then_right(worl
     await lan.taps("Trả lời lại")
     answer = await lan.taps("Luật Thực hiện dân chủ ở cơ sở số 10/2022/QH15")
     assert answer[0].text.startswith("Đúng rồi! Pháp lệnh 34/2007 đã được thay thế")
-    assert f"Bạn đã nắm 0/{topic_count()} chủ đề." in answer[0].text
+    assert f"Ông/bà đã nắm 0/{topic_count()} chủ đề." in answer[0].text
     assert await world.store.content.answers(lan_id) == {"dcs-phap-lenh-34": True}
 
 
@@ -91,11 +91,11 @@ async def test_answering_every_quiz_of_a_topic_right_makes_it_known(world):
         answer = await lan.taps(item.quiz.answer)
         assert answer[0].text.startswith("Đúng rồi!")
         await lan.taps("Các bài cùng chủ đề")
-    assert f'Bạn đã nắm chủ đề "{topic.title}".' in answer[0].text
-    assert f"Bạn đã nắm 1/{topic_count()} chủ đề." in answer[0].text
+    assert f"Ông/bà đã nắm chủ đề “{topic.title}”." in answer[0].text
+    assert f"Ông/bà đã nắm 1/{topic_count()} chủ đề." in answer[0].text
 
     answer = await lan.says("/tailieu")
-    assert f"Bạn đã nắm 1/{topic_count()} chủ đề." in answer[0].text
+    assert f"Ông/bà đã nắm 1/{topic_count()} chủ đề." in answer[0].text
     assert f"{topic.title} ✓" in lan.buttons()
     lan_id = await resident_id(world, lan)
     known = await world.store.content.topics_known(lan_id, get_library().quizzes_by_topic())
@@ -138,7 +138,7 @@ async def test_typed_answers_without_diacritics_work(world):
     assert await world.store.content.answers(lan_id) == {"papi-la-gi": True}
 
     answer = await lan.says("o kia la gi")  # matches no button: asked again, buttons kept
-    assert answer[0].text.startswith("Bot chưa hiểu.")
+    assert answer[0].text.startswith("Loa Xã chưa hiểu ý ông/bà.")
     assert "Các chủ đề" in lan.buttons()
 
 
@@ -178,11 +178,11 @@ async def test_a_newcomer_pressing_a_library_button_is_greeted_first(world):
 async def test_staff_can_read_and_answer_without_progress(world):
     minh = await world.staff("Cán bộ Minh", Role.OFFICIAL)
     answer = await minh.says("/tailieu")
-    assert answer[0].text == "Bạn muốn tìm hiểu chủ đề nào? Bấm một chủ đề."
+    assert answer[0].text == "Ông/bà muốn tìm hiểu chủ đề nào? Xin bấm một chủ đề."
     await minh.taps("Đất đai")
     await minh.taps("Luật Đất đai hiện hành")
     await minh.taps("Trả lời câu hỏi")
     answer = await minh.taps("01/8/2024")
     assert answer[0].text.startswith("Đúng rồi!")
-    assert "Bạn đã nắm" not in answer[0].text
+    assert "Ông/bà đã nắm" not in answer[0].text
     assert await world.store.db.fetchval("SELECT COUNT(*) FROM content_answers") == 0

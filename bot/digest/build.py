@@ -70,7 +70,7 @@ async def build_digest(store: Storage, commune: Commune, week: Period) -> Digest
     """Gather a week's figures and lay them out as text, chart and workbook."""
     data = await gather(store, commune, week)
     t = translator(commune.language)
-    library = content.get_library()
+    library = content.get_library(commune.content_facts())
     # Drawing and writing the workbook take a second or two of CPU: keep the bot answering.
     chart = await asyncio.to_thread(digest_chart, data, commune, t)
     workbook = await asyncio.to_thread(digest_workbook, data, commune, library, t)

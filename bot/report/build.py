@@ -28,7 +28,7 @@ async def build_report(
     return report_docx(
         fig,
         commune,
-        content.get_library(),
+        content.get_library(commune.content_facts()),
         translator(commune.language),
         today=today,
         signed_on=signed_on,

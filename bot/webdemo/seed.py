@@ -264,7 +264,7 @@ class _Seeder:
 
     async def library_reads(self) -> None:
         """Residents who take outreach read a few library items over the weeks; some quiz."""
-        items = get_library().items
+        items = get_library(self.commune.content_facts()).items
         if not items:
             return
         pick = random.Random(7)
