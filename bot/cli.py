@@ -59,7 +59,9 @@ def _parser() -> argparse.ArgumentParser:
 
     from content import cli as content_cli
 
-    content_cli.add_arguments(sub.add_parser("content", help="check or list the outreach library"))
+    content_cli.add_arguments(
+        sub.add_parser("content", help="check, list or review the outreach library")
+    )
 
     from bot.digest import cli as digest_cli
     from bot.report import cli as report_cli
@@ -172,7 +174,7 @@ def _dispatch(args, settings, commune) -> int:
     if args.command == "content":
         from content import cli as content_cli
 
-        return content_cli.run(args)
+        return content_cli.run(args, commune.language)
     if args.command == "staff":
         if args.action == "add":
             _check_staff_args(args, commune)

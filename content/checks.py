@@ -65,6 +65,9 @@ def check_item(item: Item, raw: yamlines.Mapping, documents: Mapping[str, Docume
     yield from _citation(item, raw, documents)
     yield from _mentions(item, raw, documents)
     yield from _placeholders(item, raw)
+    if item.reviewed and not (item.reviewed_by and item.reviewed_on):
+        why = "reviewed: true needs reviewed_by and reviewed_on: use loaxa content review"
+        yield raw.line_of("reviewed"), why
     if item.quiz is not None:
         yield from _quiz(item, raw["quiz"])
 
@@ -130,6 +133,10 @@ def _placeholders(item: Item, raw: yamlines.Mapping) -> Found:
             ("options", quiz, " ".join(item.quiz.options)),
         ]
         texts += [("explanation", quiz, item.quiz.explanation)]
+    for index, name in enumerate(item.needs):
+        if name not in facts.KNOWN:
+            lines = raw["needs"]
+            yield lines.line_of(index), f"needs {name!r}, which is not a commune fact"
     for key, where, text in texts:
         for name in sorted(facts.names(text) - facts.KNOWN.keys()):
             known = ", ".join("{" + known + "}" for known in facts.KNOWN)

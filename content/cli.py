@@ -1,15 +1,19 @@
-"""`loaxa content check|list`: the culture officer's tools for the outreach library."""
+"""`loaxa content check|list|review`: the culture officer's tools for the outreach library."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
+from pathlib import Path
 
-from content.loader import load_library
+from bot.i18n import translator
+from content.loader import default_folder, load_library
+from content.review import run_review
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the `check` and `list` actions to the `content` command."""
+    """Add the `check`, `list` and `review` actions to the `content` command."""
     actions = parser.add_subparsers(dest="action", required=True)
     check = actions.add_parser("check", help="validate every library file; exit 1 on problems")
     check.add_argument("--dir", help="the library folder (default: the shipped library)")
@@ -18,11 +22,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     listing.add_argument(
         "--unreviewed", action="store_true", help="only items no official has confirmed yet"
     )
+    review = actions.add_parser(
+        "review",
+        help="list the items waiting for review; with ITEM ids and --by, mark them reviewed",
+    )
+    review.add_argument("items", nargs="*", metavar="ITEM", help="ids of the items reviewed")
+    review.add_argument("--by", help="the reviewing official's name, kept in each item")
+    review.add_argument("--date", help="the day of the review, day/month/year (default: today)")
+    review.add_argument("--dir", help="the library folder (default: the shipped library)")
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run `content check` or `content list`; return the exit code."""
+def run(args: argparse.Namespace, language: str | None = None) -> int:
+    """Run `content check`, `list` or `review`; return the exit code."""
     library, problems = load_library(args.dir)
+    if args.action == "review":
+        folder = Path(args.dir) if args.dir else default_folder()
+        return run_review(args, folder, library, translator(language), today=date.today())
     if args.action == "check":
         for problem in problems:
             print(problem)

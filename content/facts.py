@@ -8,7 +8,8 @@ than shown with a gap or another commune's fact:
 
 - a paragraph of a body (a line once loaded: a blank line in the YAML file) is dropped;
 - a quiz is dropped;
-- an item whose title needs it, or whose body has nothing left, is left out entirely.
+- an item whose title needs it, that lists it in `needs:`, or whose body has nothing left,
+  is left out entirely.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ def _fill(text: str, facts: Mapping[str, str]) -> str | None:
 def fill_item(item: Item, facts: Mapping[str, str]) -> Item | None:
     """Return the item with the commune's facts filled in, what needs a missing one left
     out; None when the item cannot stand without it."""
+    if not set(item.needs) <= facts.keys():
+        return None
     title = _fill(item.title, facts)
     paragraphs = [_fill(part, facts) for part in item.body.split("\n")]
     body = "\n".join(part for part in paragraphs if part)

@@ -86,8 +86,11 @@ class Item(_Strict):
     applies_from: VnDate | None = None
     superseded_by: str | None = None
     reviewed: StrictBool = False
+    reviewed_by: str | None = None  # the official who confirmed the item (loaxa content review)
+    reviewed_on: VnDate | None = None
     link: str | None = None
     quiz: Quiz | None = None
+    needs: list[str] = []  # commune facts without which the item is left out (content/facts.py)
     topic: str = ""  # set from the file the item is in
 
 

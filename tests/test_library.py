@@ -160,10 +160,21 @@ def test_a_reviewed_item_may_not_cite_a_document_to_verify(tmp_path):
     )
     (tmp_path / "01-x.yaml").write_text(
         "topic: x\ntitle: X\nitems:\n  - id: a\n    title: A\n    body: B\n"
-        "    source: nd\n    papi: [1]\n    reviewed: true\n",
+        "    source: nd\n    papi: [1]\n    reviewed: true\n    reviewed_by: Hoa\n"
+        "    reviewed_on: 04/12/2026\n",
         "utf-8",
     )
     assert [(p.line, "verified first" in p.message) for p in check(tmp_path)] == [(9, True)]
+
+
+def test_a_reviewed_item_says_who_reviewed_it_and_when(tmp_path):
+    (tmp_path / "_documents.yaml").write_text("documents: []\n", "utf-8")
+    (tmp_path / "01-x.yaml").write_text(
+        "topic: x\ntitle: X\nitems:\n  - id: a\n    title: A\n    body: B\n"
+        "    papi: [1]\n    reviewed: true\n",
+        "utf-8",
+    )
+    assert [(p.line, "needs reviewed_by" in p.message) for p in check(tmp_path)] == [(8, True)]
 
 
 def test_a_citation_must_show_its_number_and_date(tmp_path):
@@ -217,7 +228,7 @@ def test_content_list_unreviewed_lists_every_shipped_item(tmp_path):
     done = _loaxa(tmp_path, "content", "list", "--unreviewed")
     assert done.returncode == 0
     rows = [line.split("\t") for line in done.stdout.splitlines()]
-    assert len(rows) == len(get_library().items)
+    assert len(rows) == len(load_library()[0].items)  # every item, whatever the commune sets
     assert all(row[3] == "unreviewed" for row in rows)
     assert all(re.fullmatch(r"\d\d-[a-z-]+\.yaml:\d+", row[0]) for row in rows)
 
