@@ -62,9 +62,11 @@ class LoaXa:
         *,
         poll_timeout: int = 10,
         run_jobs: bool = True,
+        demo: bool = False,
     ) -> None:
         self.settings = settings
         self.run_jobs = run_jobs  # False: jobs only run when asked (tests, the demo's buttons)
+        self.demo = demo  # `loaxa demo`: campaigns also send unreviewed items, with their note
         self.commune = commune
         self.poll_timeout = poll_timeout
         self.store: Storage | None = None
@@ -93,7 +95,7 @@ class LoaXa:
             await self._start_zalo(web_app)
         self.delivery = Delivery.from_settings(self.store, self.channels, settings)
         await self.delivery.start()
-        jobs = build_jobs(self.store, self.commune)
+        jobs = build_jobs(self.store, self.commune, demo=self.demo)
         self.scheduler = Scheduler(self.store, self.commune.zone, jobs)
         if self.run_jobs:
             await self.scheduler.start()

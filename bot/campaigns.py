@@ -7,6 +7,12 @@ replaces). Items go out in batches: per batch, one transaction records the deliv
 `content_deliveries` and enqueues exactly the pushes of the pairs newly recorded, so a
 crash, a retried job or two campaigns sharing a topic never send an item twice to anyone.
 Each push waits for the end of its recipient's quiet hours (held, not dropped).
+
+Only items an official has reviewed (`reviewed: true`, `loaxa content review`) go out: an
+item nobody confirmed may state a fact wrongly, and a push cannot be taken back. When a
+campaign passes over unreviewed items, the admins are told how many wait for review, once
+for each number (the outbox keeps one push per source and chat). `loaxa demo` sends them
+too (`unreviewed=True`), each with the note that it waits for an official's check.
 """
 
 from __future__ import annotations
@@ -28,8 +34,8 @@ from content.campaigns import Campaign, Subscribers, cron_fields, get_campaigns
 from handlers.base import make_choice
 from handlers.library import KEY as LIBRARY
 from storage import Storage
-from storage.models import Topic
-from storage.outbox import Push
+from storage.models import Role, Topic
+from storage.outbox import Push, PushKind
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +79,12 @@ def audience_of(campaign: Campaign) -> Audience:
     return Audience("hamlets", hamlets=tuple(campaign.audience.hamlets))
 
 
-def items_of(campaign: Campaign, library: Library) -> list[Item]:
-    """Return a campaign's items in sending order (topics as listed, items in file order)."""
+def items_of(campaign: Campaign, library: Library, *, unreviewed: bool = False) -> list[Item]:
+    """Return a campaign's items in sending order (topics as listed, items in file order):
+    the reviewed ones, or every one when `unreviewed` (the demo)."""
     topics = (library.topic(topic_id) for topic_id in campaign.topics)
-    return [item for topic in topics if topic is not None for item in topic.items]
+    found = [item for topic in topics if topic is not None for item in topic.items]
+    return [item for item in found if unreviewed or item.reviewed]
 
 
 def render(t: Translator, library: Library, item: Item) -> Reply:
@@ -117,11 +125,14 @@ async def run_campaign(
     now: datetime,
     *,
     library: Library | None = None,
+    unreviewed: bool = False,
 ) -> dict[str, int]:
     """Fire a campaign once for the firing `now` belongs to; return what it enqueued."""
     library = library or get_library(commune.content_facts())
     firing = f"{campaign.id}@{period_of(campaign)(now, commune.zone)}"
-    items = items_of(campaign, library)
+    items = items_of(campaign, library, unreviewed=unreviewed)
+    skipped = len(items_of(campaign, library, unreviewed=True)) - len(items)
+    waiting = await _tell_admins_what_waits(store, commune, library) if skipped else 0
     served = await store.deliveries.served(firing)
     delivered = await store.deliveries.delivered({item.id for item in items})
     replies: dict[tuple[str, str], Reply] = {}
@@ -155,9 +166,27 @@ async def run_campaign(
             accepted = [push for pair, push in pushes.items() if pair in fresh]
             enqueued += await store.outbox.enqueue(accepted)
         held += sum(1 for push in accepted if push.not_before is not None)
-    log.info("campaign %s (%s): %d items enqueued, %d held for quiet hours",
-             campaign.id, firing, enqueued, held)  # fmt: skip
-    return {"enqueued": enqueued, "held_until_morning": held, "finished_all_items": finished}
+    log.info("campaign %s (%s): %d items enqueued, %d held for quiet hours, %d unreviewed skipped",
+             campaign.id, firing, enqueued, held, skipped)  # fmt: skip
+    return {"enqueued": enqueued, "held_until_morning": held, "finished_all_items": finished,
+            "unreviewed_skipped": skipped, "admins_told": waiting}  # fmt: skip
+
+
+async def _tell_admins_what_waits(store: Storage, commune: Commune, library: Library) -> int:
+    """Tell each admin how many library items wait for review, once for each number;
+    return how many admins were told now."""
+    count = sum(1 for item in library.items if not item.reviewed)
+    admins = await store.staff.list_by_role(Role.ADMIN)
+    if not admins:
+        log.warning("%d library items wait for review and no admin is listed to be told", count)
+        return 0
+    reply = Reply(translator(commune.language)("library.unreviewed_waiting", count=count))
+    pushes = [
+        Push(admin.channel, admin.user_id, reply, kind=PushKind.ALERT,
+             source=f"library:unreviewed:{count}", priority=PRIORITY)
+        for admin in admins
+    ]  # fmt: skip
+    return await store.outbox.enqueue(pushes)
 
 
 def campaign_jobs(
@@ -165,14 +194,19 @@ def campaign_jobs(
     commune: Commune,
     campaigns: Sequence[Campaign] | None = None,
     library: Library | None = None,
+    *,
+    unreviewed: bool = False,
 ) -> list[Job]:
-    """Return one scheduler job per enabled campaign."""
+    """Return one scheduler job per enabled campaign (`unreviewed`: the demo's, which also
+    sends the items no official has reviewed)."""
     jobs = []
     for campaign in get_campaigns() if campaigns is None else campaigns:
         _warn_unknown(campaign, commune, library or get_library(commune.content_facts()))
 
         async def run(now: datetime, campaign: Campaign = campaign) -> dict[str, int]:
-            return await run_campaign(store, commune, campaign, now, library=library)
+            return await run_campaign(
+                store, commune, campaign, now, library=library, unreviewed=unreviewed
+            )
 
         fields = cron_fields(campaign.cron)
         jobs.append(Job(campaign.job_name, run, fields, period_of(campaign)))
@@ -194,7 +228,7 @@ def minute(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
 
 
-def outreach_jobs(store: Storage, commune: Commune) -> list[Job]:
+def outreach_jobs(store: Storage, commune: Commune, *, unreviewed: bool = False) -> list[Job]:
     """Return the campaigns' jobs and the broadcast reports' job."""
     from handlers.broadcast_send import report_finished
 
@@ -206,4 +240,4 @@ def outreach_jobs(store: Storage, commune: Commune) -> list[Job]:
 
     # Every 5 minutes and never caught up: each run looks at everything still open.
     reports = Job("broadcast-reports", broadcast_reports, {"minute": "*/5"}, minute, False)
-    return [*campaign_jobs(store, commune), reports]
+    return [*campaign_jobs(store, commune, unreviewed=unreviewed), reports]

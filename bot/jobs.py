@@ -16,8 +16,9 @@ from storage import Storage
 log = logging.getLogger(__name__)
 
 
-def build_jobs(store: Storage, commune: Commune) -> list[Job]:
-    """Return every job: deadline checks, survey rounds, housekeeping."""
+def build_jobs(store: Storage, commune: Commune, *, demo: bool = False) -> list[Job]:
+    """Return every job: deadline checks, survey rounds, housekeeping (`demo`: campaigns
+    also send unreviewed items, with their note)."""
 
     async def deadlines(now: datetime) -> object:
         return await check_deadlines(store, commune, now.astimezone(commune.zone).date())
@@ -72,5 +73,5 @@ def build_jobs(store: Storage, commune: Commune) -> list[Job]:
         Job("surveys", surveys, {"hour": 7, "minute": 0}),
         Job("consultations", consultations, {"hour": 6, "minute": 45}),
         Job("housekeeping", housekeeping, {"hour": 3, "minute": 15}),
-        *outreach_jobs(store, commune),  # one job per campaign; broadcast reports
+        *outreach_jobs(store, commune, unreviewed=demo),  # one job per campaign; reports
     ]

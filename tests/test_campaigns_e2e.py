@@ -6,16 +6,19 @@ hours and firing periods are under the test's control; nothing here waits on wal
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from bot.campaigns import campaign_jobs, run_campaign
 from bot.config import QuietHours
+from bot.jobs import build_jobs
 from bot.messages import Reply
 from bot.scheduler import Scheduler
+from content import Library, get_library
 from content.campaigns import Campaign
-from storage.models import ResidentStatus, Topic
+from content.loader import Topic as LibraryTopic
+from storage.models import ResidentStatus, Role, Topic
 from storage.outbox import Push
 from tests.test_onboarding_e2e import onboard
 
@@ -23,6 +26,22 @@ DAN_CHU = ["dcs-luat-2022", "dcs-phap-lenh-34", "dcs-trong-tam"]
 FIRST_TITLE = "Luật Thực hiện dân chủ ở cơ sở"
 SECOND_TITLE = "Pháp lệnh 34/2007 đã được thay thế"
 QUIZ = "Trả lời câu hỏi"
+
+
+def reviewed(library: Library, *except_ids: str) -> Library:
+    """The library as if an official had reviewed every item but `except_ids`."""
+    done = {"reviewed": True, "reviewed_by": "Nguyễn Thị Hoa", "reviewed_on": date(2026, 12, 1)}
+    topics = tuple(
+        LibraryTopic(t.id, t.title, tuple(
+            i if i.id in except_ids else i.model_copy(update=done) for i in t.items
+        ))
+        for t in library.topics
+    )  # fmt: skip
+    return Library(topics, library.documents, library.origins)
+
+
+REVIEWED = reviewed(get_library())
+UNREVIEWED_NOTE = "(Nội dung đang chờ cán bộ xã kiểm tra.)"
 
 
 def campaign(**fields) -> Campaign:
@@ -66,8 +85,9 @@ async def test_a_campaign_reaches_its_audience_once_and_then_the_next_item(world
     xom3 = campaign(audience={"hamlets": ["Xóm 3"]})
     now = datetime.now(UTC)
 
-    first = await run_campaign(world.store, no_quiet, xom3, now)
-    again = await run_campaign(world.store, no_quiet, xom3, now + timedelta(minutes=3))
+    first = await run_campaign(world.store, no_quiet, xom3, now, library=REVIEWED)
+    later = now + timedelta(minutes=3)
+    again = await run_campaign(world.store, no_quiet, xom3, later, library=REVIEWED)
     assert first["enqueued"] == 1 and again["enqueued"] == 0  # the same firing, run twice
     await world.drain()
     assert [t.splitlines()[0] for t in campaign_texts(world, lan)] == [FIRST_TITLE]
@@ -80,7 +100,8 @@ async def test_a_campaign_reaches_its_audience_once_and_then_the_next_item(world
 
     everyone = campaign(audience="everyone")
     next_week = now + timedelta(days=7)
-    assert (await run_campaign(world.store, no_quiet, everyone, next_week))["enqueued"] == 2
+    done = await run_campaign(world.store, no_quiet, everyone, next_week, library=REVIEWED)
+    assert done["enqueued"] == 2
     await world.drain()
     assert [t.splitlines()[0] for t in campaign_texts(world, lan)] == [FIRST_TITLE, SECOND_TITLE]
     assert [t.splitlines()[0] for t in campaign_texts(world, hoa)] == [FIRST_TITLE]
@@ -90,7 +111,7 @@ async def test_a_campaign_reaches_its_audience_once_and_then_the_next_item(world
 
 async def test_a_campaign_job_fires_once_per_scheduled_time(world, no_quiet):
     lan = await sign_up(world, "Lan")
-    jobs = campaign_jobs(world.store, no_quiet, [campaign(cron="*/5 * * * *")])
+    jobs = campaign_jobs(world.store, no_quiet, [campaign(cron="*/5 * * * *")], REVIEWED)
     scheduler = Scheduler(world.store, no_quiet.zone, jobs)
     assert [job.name for job in jobs] == ["campaign-thu"]
     assert await scheduler.fire("campaign-thu") is True
@@ -116,8 +137,11 @@ async def test_quiet_hours_hold_pushes_until_each_residents_morning(world):
     tomorrow = datetime.now(zone).date() + timedelta(days=1)
     evening = datetime.combine(tomorrow, time(21, 30), zone)
 
-    result = await run_campaign(world.store, world.commune, campaign(), evening)
-    assert result == {"enqueued": 3, "held_until_morning": 2, "finished_all_items": 0}
+    result = await run_campaign(world.store, world.commune, campaign(), evening, library=REVIEWED)
+    assert result == {
+        "enqueued": 3, "held_until_morning": 2, "finished_all_items": 0,
+        "unreviewed_skipped": 0, "admins_told": 0,
+    }  # fmt: skip
     rows = {
         r.chat_id: r for r in await world.store.outbox.list_by_source("campaign:thu:dcs-luat-2022")
     }
@@ -201,12 +225,58 @@ async def test_typing_dung_mid_flow_stops_pushes_and_keeps_the_flow(world):
 async def test_a_stopped_resident_gets_no_campaign_until_resuming(world, no_quiet):
     lan = await sign_up(world, "Lan")
     await lan.says("/dung")
-    assert (await run_campaign(world.store, no_quiet, campaign(), datetime.now(UTC)))[
-        "enqueued"
-    ] == 0
+    assert (
+        await run_campaign(world.store, no_quiet, campaign(), datetime.now(UTC), library=REVIEWED)
+    )["enqueued"] == 0
     await lan.says("/theodoi")
     await lan.taps("Nhận tin trở lại")
     later = datetime.now(UTC) + timedelta(days=7)
-    assert (await run_campaign(world.store, no_quiet, campaign(), later))["enqueued"] == 1
+    assert (await run_campaign(world.store, no_quiet, campaign(), later, library=REVIEWED))[
+        "enqueued"
+    ] == 1
     await world.drain()
     assert len(campaign_texts(world, lan)) == 1
+
+
+async def test_run_never_pushes_an_unreviewed_item_and_tells_the_admins_once(world, no_quiet):
+    """`loaxa run`: the first item of the topic waits for review, so residents get the
+    second; each admin hears once how many items wait, not at every firing."""
+    son = await world.staff("Quản trị Sơn", Role.ADMIN)
+    lan = await sign_up(world, "Lan", "Xóm 3")
+    library = reviewed(get_library(), "dcs-luat-2022")
+    waiting = sum(1 for item in library.items if not item.reviewed)
+    now = datetime.now(UTC)
+    first = await run_campaign(world.store, no_quiet, campaign(), now, library=library)
+    assert (first["enqueued"], first["unreviewed_skipped"], first["admins_told"]) == (1, 1, 1)
+    next_week = now + timedelta(days=7)
+    second = await run_campaign(world.store, no_quiet, campaign(), next_week, library=library)
+    assert (second["enqueued"], second["admins_told"]) == (1, 0)  # told once, not again
+    await world.drain()
+    titles = [text.splitlines()[0] for text in campaign_texts(world, lan)]
+    assert titles == [SECOND_TITLE, "Vì sao xã tuyên truyền về dân chủ ở cơ sở?"]
+    assert not [t for t in campaign_texts(world, lan) if UNREVIEWED_NOTE in t]
+    told = [m.text for m in world.emu.messages(son.id) if m.text and "chờ kiểm tra" in m.text]
+    assert told == [
+        "Loa Xã chưa gửi bài tuyên truyền nào chưa được cán bộ xã kiểm tra. Hiện có"
+        f" {waiting} bài đang chờ kiểm tra. Xem danh sách và ghi lại việc kiểm tra bằng lệnh:"
+        " loaxa content review"
+    ]
+
+
+async def test_with_the_shipped_library_run_sends_nothing_and_the_demo_sends_with_the_note(
+    world, no_quiet
+):
+    """The starter library is unreviewed: a new commune's `loaxa run` pushes none of it;
+    `loaxa demo` (its jobs built with demo=True) does, each item saying it waits for review."""
+    lan = await sign_up(world, "Lan", "Xóm 3")
+    now = datetime.now(UTC)
+    assert (await run_campaign(world.store, no_quiet, campaign(), now))["enqueued"] == 0
+    run_jobs = [j for j in build_jobs(world.store, no_quiet) if j.name == "campaign-dan-chu"]
+    demo_jobs = [
+        j for j in build_jobs(world.store, no_quiet, demo=True) if j.name == "campaign-dan-chu"
+    ]
+    assert (await run_jobs[0].run(now))["enqueued"] == 0
+    assert (await demo_jobs[0].run(now))["enqueued"] == 1
+    await world.drain()
+    [text] = campaign_texts(world, lan)
+    assert text.startswith("Dân biết, dân bàn, dân làm") and UNREVIEWED_NOTE in text

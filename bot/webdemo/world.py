@@ -113,7 +113,7 @@ class DemoWorld:
                 flood_limit=200,
                 _env_file=None,
             )
-            self.app = LoaXa(settings, self.commune, poll_timeout=1, run_jobs=False)
+            self.app = LoaXa(settings, self.commune, poll_timeout=1, run_jobs=False, demo=True)
             await self.app.start()
             self._baseline = self.emu.updates_sent
         except BaseException:
