@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from bot.messages import Kind, Reply
 from handlers.base import OFFICIALS, Context, Flow, make_choice, number
-from handlers.publications_announce import announce
+from handlers.publications_announce import VIEW_ONLY, announce
 from handlers.publications_browse import category_label, show_day
 from storage.publications import CATEGORIES, NotWithdrawable, uploader_key
 
@@ -142,6 +142,10 @@ async def take_summary(ctx: Context) -> str | None:
 
 async def _review(ctx: Context) -> str:
     files = await ctx.store.publications.draft_files(_uploader(ctx))
+    view_only = ctx.draft["category"] in VIEW_ONLY
+    push = () if view_only else (ctx.button(f"{KEY}:publish:push", "pub.publish_push"),)
+    if view_only:
+        ctx.say("pub_rules.view_only")
     ctx.say(
         "pub.review",
         title=ctx.draft["title"],
@@ -149,7 +153,7 @@ async def _review(ctx: Context) -> str:
         files=len(files),
         category=category_label(ctx.t, ctx.draft["category"]),
         choices=(
-            ctx.button(f"{KEY}:publish:push", "pub.publish_push"),
+            *push,
             ctx.button(f"{KEY}:publish:quiet", "pub.publish_quiet"),
             ctx.button(f"{KEY}:cancel", "pub.cancel"),
         ),
@@ -166,7 +170,7 @@ async def publish(ctx: Context) -> str | None:
         return None
     if ctx.action != "publish":
         return await _review(ctx)
-    push = ctx.arg == "push"
+    push = ctx.arg == "push" and ctx.draft["category"] not in VIEW_ONLY  # an old button too
     staff = ctx.person.staff
     async with ctx.store.db.transaction():
         pub_id = await ctx.store.publications.publish(

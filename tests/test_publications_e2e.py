@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import time
+from datetime import UTC, datetime, time
 
 import pytest
 
 from bot.config import QuietHours, load_commune
 from bot.i18n import translator
 from bot.messages import Media, Reply
+from handlers.publications_announce import announce
 from storage.models import Role
 from tests.report_seed import PDF
 from tests.test_onboarding_e2e import onboard
@@ -107,7 +108,9 @@ async def test_photos_of_pages_and_a_quiet_publication(world):
     await official.taps("Xong")
     await official.says("Danh sách hộ nghèo năm 2027")
     await official.taps("Danh sách hộ nghèo")
-    await official.says("Danh sách hộ nghèo, hộ cận nghèo đã được bình xét ở các xóm.")
+    review = await official.says("Danh sách hộ nghèo, hộ cận nghèo đã được bình xét ở các xóm.")
+    assert review[0].text.startswith("Danh sách hộ nghèo chỉ được đăng để người dân xem khi cần")
+    assert official.buttons() == ["Chỉ đăng, không gửi tin", "Hủy, không đăng"]  # no "send"
     done = await official.taps("Chỉ đăng, không gửi tin")
     assert done[0].text.startswith("Đã đăng văn bản CK-1.")
     await world.drain()
@@ -118,6 +121,40 @@ async def test_photos_of_pages_and_a_quiet_publication(world):
     assert [bool(m.photo) for m in opened] == [False, True, True, False]
 
 
+async def draft_poor_household_list(official) -> None:
+    await official.says("/congkhai")
+    await official.taps("Đăng văn bản mới")
+    await official.sends_document(PDF, "ho-ngheo-2027.pdf", "application/pdf")
+    await official.taps("Xong")
+    await official.says("Danh sách hộ nghèo năm 2027")
+    await official.taps("Danh sách hộ nghèo")
+    await official.says("Danh sách hộ nghèo, hộ cận nghèo đã được bình xét ở các xóm.")
+
+
+async def test_a_poor_household_list_is_never_pushed_even_by_a_forged_button(world):
+    """Lists of poor households are for viewing on request: "publish and send" is not
+    offered, a forged press of it is refused, an announcement of one sends nothing, and the
+    list reaches only who opens it."""
+    official = await world.staff("Cán bộ Hà", Role.OFFICIAL)
+    lan = world.resident("Lan")
+    await onboard(lan)
+    await draft_poor_household_list(official)
+    forged = await official.presses("ck:publish:push")  # a button this review never offered
+    assert not forged[0].text.startswith("Đã đăng")
+    assert await world.store.publications.get(1) is None
+    await draft_poor_household_list(official)
+    done = await official.taps("Chỉ đăng, không gửi tin")
+    assert done[0].text.startswith("Đã đăng văn bản CK-1.")
+    assert await announce(world.store, world.commune, 1, datetime.now(UTC)) == 0
+    await world.drain()
+    assert await lan._answers() == []
+    assert await world.store.outbox.list_by_source("pub:1:announce") == []
+    await lan.says("/xemcongkhai")
+    await lan.taps("Danh sách hộ nghèo (1)")
+    opened = await lan.taps("Danh sách hộ nghèo năm 2027")
+    assert documents(opened)  # shown to the resident who asked
+
+
 async def test_residents_cannot_publish_and_leaders_get_the_digest(world):
     lan = world.resident("Lan")
     await onboard(lan)
@@ -126,8 +163,8 @@ async def test_residents_cannot_publish_and_leaders_get_the_digest(world):
     assert (await lan.presses("ck:publish:push"))[0].text == NOT_ALLOWED
     leader = await world.staff("Lãnh đạo Minh", Role.LEADER)
     answer = await leader.says("/baocao 2026-W48")
-    assert answer[0].text.startswith("BÁO CÁO TUẦN 2026-W48 (23/11 - 29/11/2026), xã Thanh Định")
-    assert answer[1].photo and answer[1].caption == "Biểu đồ báo cáo tuần 2026-W48"
+    assert answer[0].text.startswith("BÁO CÁO TUẦN 48 (23/11 - 29/11/2026), xã Thanh Định")
+    assert answer[1].photo and answer[1].caption == "Biểu đồ báo cáo tuần 48 năm 2026"
     assert answer[2].document["file_name"] == "bao-cao-tuan-2026-W48.xlsx"
     assert world.emu.file_bytes(answer[2].document["file_id"]).startswith(b"PK")
     bad = await leader.says("/baocao tuần sau")
