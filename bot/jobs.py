@@ -27,6 +27,8 @@ def build_jobs(store: Storage, commune: Commune, *, demo: bool = False) -> list[
         """Open rounds that started and close rounds that ended, each exactly once."""
         today, done = now.astimezone(commune.zone).date(), {}
         for current in bank().rounds:
+            if current.example and not demo:
+                continue  # shipped to show the format; only the demo runs it
             opening, closing = f"survey-open@{current.id}", f"survey-close@{current.id}"
             # Claimed after the work: a crash in between re-runs it, and the outbox keeps
             # pushes unique by source, so nobody is invited or told the results twice.

@@ -48,6 +48,9 @@ class Round(BaseModel):
     audience: Literal["all"] | list[str] = "all"
     questions: list[QuestionId] = Field(min_length=1, max_length=15)
     response: Annotated[str, StringConstraints(max_length=1500)] = ""
+    # An example shipped to show the format: never opened by `loaxa run`, only by the demo
+    # (a commune sets up its own round, or removes `example: true` from one it has checked).
+    example: bool = False
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Round:
@@ -78,9 +81,10 @@ class SurveyBank(BaseModel):
             raise ValueError("round ids must be distinct")
         return self
 
-    def current(self, day: date) -> Round | None:
-        """Return the round open on `day` (the latest started), or None."""
-        open_rounds = [r for r in self.rounds if r.open_on(day)]
+    def current(self, day: date, *, examples: bool = False) -> Round | None:
+        """Return the round open on `day` (the latest started), or None; example rounds
+        only when `examples` (the demo)."""
+        open_rounds = [r for r in self.rounds if r.open_on(day) and (examples or not r.example)]
         return max(open_rounds, key=lambda r: r.start) if open_rounds else None
 
     def round(self, round_id: str) -> Round | None:

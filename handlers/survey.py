@@ -37,11 +37,18 @@ def _choices(ctx: Context, question: Question) -> tuple:
     return tuple(make_choice(f"{KEY}:a:{n}", ctx.t(f"survey.scale_{n}")) for n in range(1, 6))
 
 
+async def _opened(ctx: Context, round_id: str) -> bool:
+    """Tell whether the scheduler opened this round (bot/jobs.py: survey-open@<round>)."""
+    return await ctx.store.jobs.fired(f"survey-open@{round_id}")
+
+
 async def start(ctx: Context) -> str | None:
     """Opens the current round where the resident left it, or says why it cannot."""
     resident = ctx.person.resident
     today = ctx.now.astimezone(ctx.commune.zone).date()
-    survey = bank().current(today)
+    survey = bank().current(today, examples=True)
+    if survey is not None and survey.example and not await _opened(ctx, survey.id):
+        survey = None  # the shipped example is live only where the demo opened it
     if resident is None:
         ctx.say("survey.residents_only")
         return None

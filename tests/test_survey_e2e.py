@@ -6,8 +6,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+import bot.jobs as jobs_module
 import handlers.survey as survey_flow
 from bot.config import QuietHours
+from bot.i18n import translator
+from content.pulse import bank as shipped_bank
 from content.pulse import parse
 from handlers.pulse_results import compute
 from tests.test_onboarding_e2e import onboard
@@ -140,3 +143,29 @@ def test_min_cell_rule_in_isolation():
     outcome = compute(test_bank, test_bank.rounds[0], tallies, {"Xóm 1": 5, "Xóm 2": 1}, 5)
     assert set(outcome.hamlets) == {"Xóm 1"} and outcome.hidden == ("Xóm 2",)
     assert outcome.commune[7].share == 5 / 6
+
+
+async def test_the_example_round_is_not_live_unless_the_demo_opens_it(world, monkeypatch):
+    """`loaxa run` never opens a round marked `example: true` (the shipped one is): nobody is
+    invited and /khaosat finds nothing open; the demo's jobs open it, and then it is live."""
+    assert [r.example for r in shipped_bank().rounds] == [True] * len(shipped_bank().rounds)
+    today = datetime.now(UTC).date()
+    texts = rounds(today - timedelta(days=3), today + timedelta(days=3)) + "  example: true\n"
+    example = parse(QUESTIONS, texts)
+    monkeypatch.setattr(survey_flow, "bank", lambda: example)
+    monkeypatch.setattr(jobs_module, "bank", lambda: example)
+    lan = world.resident("Lan")
+    await onboard(lan)
+    none_open = translator("vi")("survey.none_open")
+    assert (await lan.says("/khaosat"))[0].text == none_open
+    now = datetime.now(UTC)
+    [run] = [j for j in jobs_module.build_jobs(world.store, world.commune) if j.name == "surveys"]
+    assert await run.run(now) == {}
+    await world.drain()
+    assert not [m for m in world.emu.messages(lan.id) if "Khảo sát thử" in (m.text or "")]
+    assert (await lan.says("/khaosat"))[0].text == none_open
+    demo_jobs = jobs_module.build_jobs(world.store, world.commune, demo=True)
+    [demo] = [j for j in demo_jobs if j.name == "surveys"]
+    assert await demo.run(now) == {"survey-open@test-round": 1}
+    answer = await lan.says("/khaosat")
+    assert answer[-1].text != none_open and "Có được mời họp xóm không?" in answer[-1].text
