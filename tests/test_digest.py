@@ -149,8 +149,8 @@ async def test_the_message_shows_each_figure_with_its_change(store, seeded, comm
         "- Kiểm soát tham nhũng: 80%",
         "Tuyên truyền: 5 tin đã tới 3 người dân (+4); 1 người không nhận được tin"
         " (+1); 2 người đọc tài liệu; câu hỏi tìm hiểu: 1/2 câu trả lời đúng.",
-        '- 1/5, Hộ tịch (khai sinh, kết hôn, khai tử): "Phải chờ quá lâu"',
-        '- 2/5, Chứng thực bản sao, chữ ký: "Không hài lòng"',
+        "- 1/5, Hộ tịch (khai sinh, kết hôn, khai tử): “Phải chờ quá lâu”",
+        "- 2/5, Chứng thực bản sao, chữ ký: “Không hài lòng”",
         "Người dân mới đăng ký: 2 (+1); đang dùng: 5.",
         "- Công khai, minh bạch: khảo sát 60%; 2 lượt đọc (+2); trả lời đúng 50%;"
         " 1 phản ánh; 2 văn bản công khai (+2); 2 người nhận, xem văn bản (+2)",
