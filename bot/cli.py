@@ -174,7 +174,7 @@ def _dispatch(args, settings, commune) -> int:
     if args.command == "content":
         from content import cli as content_cli
 
-        return content_cli.run(args, commune.language)
+        return content_cli.run(args, commune)
     if args.command == "staff":
         if args.action == "add":
             _check_staff_args(args, commune)

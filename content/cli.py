@@ -7,8 +7,10 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from bot.i18n import translator
-from content.loader import default_folder, load_library
+from bot.config import Commune
+from bot.i18n import Translator, translator
+from content import facts
+from content.loader import Library, default_folder, fill_library, load_library
 from content.review import run_review
 
 
@@ -32,12 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     review.add_argument("--dir", help="the library folder (default: the shipped library)")
 
 
-def run(args: argparse.Namespace, language: str | None = None) -> int:
+def run(args: argparse.Namespace, commune: Commune | None = None) -> int:
     """Run `content check`, `list` or `review`; return the exit code."""
     library, problems = load_library(args.dir)
+    t = translator(commune.language if commune else None)
     if args.action == "review":
         folder = Path(args.dir) if args.dir else default_folder()
-        return run_review(args, folder, library, translator(language), today=date.today())
+        return run_review(args, folder, library, t, today=date.today())
     if args.action == "check":
         for problem in problems:
             print(problem)
@@ -48,6 +51,8 @@ def run(args: argparse.Namespace, language: str | None = None) -> int:
             print(f"{len(problems)} problem(s); {summary} fit to show", file=sys.stderr)
             return 1
         print(f"content: {summary}, no problems")
+        if commune is not None:
+            _unset_facts(library, commune, t)
         return 0
     shown = [item for item in library.items if not (args.unreviewed and item.reviewed)]
     for item in shown:
@@ -57,3 +62,19 @@ def run(args: argparse.Namespace, language: str | None = None) -> int:
     if problems:
         print(f"{len(problems)} problem(s): run `loaxa content check`", file=sys.stderr)
     return 0
+
+
+def _unset_facts(library: Library, commune: Commune, t: Translator) -> None:
+    """Say which of the commune's facts the library names but the commune file leaves unset,
+    and how many items are left out for it (content/facts.py)."""
+    known = commune.content_facts()
+    used: set[str] = set()
+    for item in library.items:
+        quiz = item.quiz
+        asked = [quiz.question, *quiz.options, quiz.explanation] if quiz else []
+        used |= set(item.needs) | facts.names(" ".join([item.title, item.body, *asked]))
+    unset = sorted(used - known.keys())
+    if unset:
+        left_out = len(library.items) - len(fill_library(library, known).items)
+        print(t("content_cli.unset_facts", commune=commune.display_name, facts=", ".join(unset),
+                count=left_out))  # fmt: skip

@@ -178,6 +178,8 @@ async def test_the_chart_is_a_png_and_the_workbook_has_the_tables(store, seeded,
     overdue = list(book["Quá hạn"].iter_rows(values_only=True))[1:]
     assert [(r[0], r[4]) for r in overdue] == [(seeded.codes["f9"], "Cán bộ Hà"),
                                                (seeded.codes["f4"], "chưa giao")]  # fmt: skip
+    weeks = [row[0] for row in book["8 tuần"].iter_rows(values_only=True)][1:]
+    assert weeks[-2:] == ["Tuần 47", "Tuần 48"]
     assert {"Hài lòng SIPAS", "Khảo sát nhanh", "Tín hiệu PAPI", "Đánh giá thấp", "8 tuần"} <= set(
         book.sheetnames
     )

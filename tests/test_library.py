@@ -214,6 +214,11 @@ def test_content_check_passes_on_the_shipped_library(tmp_path):
     done = _loaxa(tmp_path, "content", "check")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no problems" in done.stdout
+    # The bundled sample commune sets none of its own facts: the officer is told what is left out.
+    assert (
+        "Tệp cấu hình của xã Thanh Định chưa ghi: plan_date, plan_number, plan_title,"
+        " service_centre, website." in done.stdout
+    )
 
 
 def test_content_check_prints_file_line_message_and_exits_1(tmp_path):

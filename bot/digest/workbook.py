@@ -282,6 +282,7 @@ def _trend(book, data: DigestData, t) -> None:
         (12, 14, 12, 12),
     )
     for period, received, resolved in data.trend:
-        append_row(sheet, [period.iso_week, period.first, received, resolved])
+        week = t("reports.chart_week", week=period.week_number[0])  # "Tuần 48", never "W48"
+        append_row(sheet, [week, period.first, received, resolved])
     for cell in sheet["B"][1:]:
         cell.number_format = DATE_FORMAT
