@@ -44,6 +44,7 @@ async def loaxa(args: argparse.Namespace) -> dict:
         db=Path(args.db),
         telegram_rate_per_second=args.rate,
         telegram_per_chat_per_second=args.per_chat,
+        allow_sample=True,  # the bundled sample commune: a test or a trial
         _env_file=None,
     )
     commune, _ = load_commune(None)

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from bot.channels.base import ServiceUnreachable
 from bot.config import Commune, ConfigError, Settings
 from bot.delivery import Delivery
 from bot.i18n import translator
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_BODY = 1024 * 1024  # webhook bodies are small; refuse anything bigger
+RETRY_FIRST = 1.0  # seconds before the first new try to reach Telegram or Zalo; doubled
+RETRY_LONGEST = 30.0  # the longest wait between two tries
+RETRY_SAY_EVERY = 60.0  # seconds between two log lines saying it is still unreachable
 
 
 def secrets_of(settings: Settings) -> list[str]:
@@ -52,6 +56,23 @@ async def sync_staff(store: Storage, commune: Commune) -> None:
         log.info("removed %d staff no longer in the commune file", removed)
 
 
+def refuse_sample(settings: Settings, commune: Commune) -> None:
+    """Refuse to run on the sample commune's placeholders unless allowed (tests, trials).
+
+    The sample is recognised by its own marker, `hamlets_are_examples = true`, which says
+    the hamlets are placeholders; a commune file copied from it drops the line once the
+    real hamlets and citizen-reception schedule are in.
+    """
+    if commune.hamlets_are_examples and not settings.allow_sample:
+        raise ConfigError(
+            "the commune file is still the sample: put the commune's real hamlets and"
+            " citizen_reception in loaxa.toml (a copy of bot/sample_commune.toml), delete"
+            " its line hamlets_are_examples = true; or, for a trial, run with --allow-sample"
+            " (LOAXA_ALLOW_SAMPLE=1)",
+            "cli.sample_refused",
+        )
+
+
 class LoaXa:
     """The running bot: every configured channel over one store and one router."""
 
@@ -63,8 +84,10 @@ class LoaXa:
         poll_timeout: int = 10,
         run_jobs: bool = True,
         demo: bool = False,
+        keep_trying: bool = False,
     ) -> None:
         self.settings = settings
+        self.keep_trying = keep_trying  # True: a service that waits for the network
         self.run_jobs = run_jobs  # False: jobs only run when asked (tests, the demo's buttons)
         self.demo = demo  # `loaxa demo`: campaigns also send unreviewed items, with their note
         self.commune = commune
@@ -77,12 +100,19 @@ class LoaXa:
         self.scheduler: Scheduler | None = None
 
     async def start(self) -> None:
-        """Open storage, build the channels and start receiving."""
+        """Open storage, build the channels, connect them and start receiving.
+
+        With `keep_trying` (`loaxa run`, a service), a Telegram or Zalo that cannot be reached
+        is tried again with back-off until it answers, saying so once a minute; /healthz says
+        "connected": false meanwhile. Otherwise the first failure stops start-up.
+        """
         settings = self.settings
+        refuse_sample(settings, self.commune)
         if settings.telegram_token is None and settings.zalo_token is None:
             raise ConfigError(
                 "environment/.env: LOAXA_TELEGRAM_TOKEN, LOAXA_ZALO_TOKEN: no channel is"
-                " configured; set a Telegram or a Zalo bot token (or both)"
+                " configured; set a Telegram or a Zalo bot token (or both)",
+                "cli.no_channel",
             )
         self.store = await Storage.open(settings.db, busy_timeout_ms=settings.db_busy_timeout_ms)
         vietnam_holidays().get(date.today())  # now, not in the first resident's deadline
@@ -90,23 +120,28 @@ class LoaXa:
         self.router = Router(self.store, self.commune, flood_limit=settings.flood_limit)
         web_app = web.Application(client_max_size=MAX_BODY) if self._needs_web() else None
         if settings.telegram_token is not None:
-            await self._start_telegram(web_app)
+            self._add_telegram()
         if settings.zalo_token is not None:
-            await self._start_zalo(web_app)
+            self._add_zalo()
+        for channel in self.channels:
+            channel.add_routes(web_app)
+        if web_app is not None:  # before connecting: /healthz answers while we keep trying
+            await self._start_web(web_app)
+        for channel in self.channels:
+            await self._connect(channel)
+        await self.refresh_command_menus()
         self.delivery = Delivery.from_settings(self.store, self.channels, settings)
         await self.delivery.start()
         jobs = build_jobs(self.store, self.commune, demo=self.demo)
         self.scheduler = Scheduler(self.store, self.commune.zone, jobs)
         if self.run_jobs:
             await self.scheduler.start()
-        if web_app is not None:
-            await self._start_web(web_app)
         gc.freeze()  # what start-up built lives as long as the process: stop re-scanning it
 
     def _needs_web(self) -> bool:
         return bool(self.settings.telegram_webhook_url or self.settings.zalo_webhook_url)
 
-    async def _start_telegram(self, web_app: web.Application | None) -> None:
+    def _add_telegram(self) -> None:
         from bot.channels.telegram import TelegramChannel
 
         t = translator(self.commune.language)
@@ -116,11 +151,9 @@ class LoaXa:
             notices={"group": t("error.group_only_private"), "error": t("error.generic")},
             poll_timeout=self.poll_timeout,
         )
-        await channel.start(web_app)
         self.channels.append(channel)
-        await self.refresh_command_menus()
 
-    async def _start_zalo(self, web_app: web.Application | None) -> None:
+    def _add_zalo(self) -> None:
         from bot.channels.zalo import ZaloChannel
         from storage.inbox_queue import InboxQueue
 
@@ -131,8 +164,36 @@ class LoaXa:
             language=self.commune.language,
             poll_timeout=self.poll_timeout,
         )
-        await channel.start(web_app)
         self.channels.append(channel)
+
+    async def _connect(self, channel) -> None:
+        """Start a channel; while its service cannot be reached, try again if keep_trying."""
+        delay, said_at = RETRY_FIRST, None
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                await channel.start()
+                return
+            except ServiceUnreachable as exc:
+                if not self.keep_trying:
+                    raise
+                if said_at is None or loop.time() - said_at >= RETRY_SAY_EVERY:
+                    log.warning("%s; trying again until it answers", exc)
+                    said_at = loop.time()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_LONGEST)
+
+    @property
+    def connected(self) -> bool:
+        """Whether every configured channel has reached its service."""
+        return bool(self.channels) and all(c.connected for c in self.channels)
+
+    def connection_health(self) -> dict[str, object]:
+        """The channels' part of /healthz: connected overall and per channel."""
+        return {
+            "connected": self.connected,
+            "channels": {c.name: c.connected for c in self.channels},
+        }
 
     async def refresh_command_menus(self) -> None:
         """Give residents and each Telegram staff member the command menu of their role."""
@@ -152,7 +213,7 @@ class LoaXa:
                 )
 
     async def _start_web(self, web_app: web.Application) -> None:
-        web_app.router.add_get("/healthz", _health)
+        web_app.router.add_get("/healthz", self._health)
         self._web_runner = web.AppRunner(web_app, access_log=None)
         await self._web_runner.setup()
         site = web.TCPSite(self._web_runner, self.settings.http_host, self.settings.http_port)
@@ -180,6 +241,12 @@ class LoaXa:
             await self.store.close()
             self.store = None
 
+    async def _health(self, _: web.Request) -> web.Response:
+        """Answer 200 {"ok": true, ...} when the bot is serving, else 503 and why."""
+        health = self.connection_health()
+        ok = bool(health["connected"])
+        return web.json_response({"ok": ok, **health}, status=200 if ok else 503)
+
     async def __aenter__(self) -> LoaXa:
         try:
             await self.start()
@@ -190,10 +257,6 @@ class LoaXa:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
-
-
-async def _health(_: web.Request) -> web.Response:
-    return web.json_response({"ok": True})
 
 
 def run_loop(main: Coroutine[Any, Any, T]) -> T:
@@ -212,14 +275,35 @@ def run_loop(main: Coroutine[Any, Any, T]) -> T:
 
 
 async def run_forever(settings: Settings, commune: Commune) -> None:
-    """Run until SIGINT or SIGTERM."""
+    """Run until SIGINT or SIGTERM, waiting for Telegram and Zalo as long as it takes."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    async with LoaXa(settings, commune):
-        event_loop = type(loop).__module__.split(".")[0]  # "uvloop", or "asyncio" on Windows
-        log.info("Loa Xã is running for %s on %s; Ctrl+C to stop", commune.display_name, event_loop)
-        await stop.wait()
+    bot = LoaXa(settings, commune, keep_trying=True)
+    try:
+        if await _started_unless_stopped(bot, stop):
+            event_loop = type(loop).__module__.split(".")[0]  # "uvloop", or "asyncio" on Windows
+            log.info(
+                "Loa Xã is running for %s on %s; Ctrl+C to stop", commune.display_name, event_loop
+            )
+            await stop.wait()
+    finally:
+        await bot.stop()
     log.info("stopped")
+
+
+async def _started_unless_stopped(bot: LoaXa, stop: asyncio.Event) -> bool:
+    """Start the bot; give up (False) if told to stop while it still waits for the network."""
+    starting = asyncio.ensure_future(bot.start())
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not starting.done():
+        starting.cancel()
+        with suppress(asyncio.CancelledError):
+            await starting
+        return False
+    starting.result()  # its error, if it failed
+    return True

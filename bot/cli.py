@@ -1,4 +1,8 @@
-"""The `loaxa` command line: run, demo, staff, db."""
+"""The `loaxa` command line: run, demo, staff, db, and the other operators' tools.
+
+Its help and messages come from the locale catalogs (cli.toml): Vietnamese unless
+LOAXA_LANGUAGE says otherwise.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,11 @@ from collections.abc import Sequence
 
 from bot import logs
 from bot.app import run_forever, run_loop, secrets_of
+from bot.channels.base import ServiceUnreachable
 from bot.config import ConfigError, load
+from bot.i18n import explained
+from bot.i18n import operator_text as say
+from bot.text import match_choice
 from storage import Storage, StorageError
 from storage.models import STAFF_ROLES, Role
 
@@ -18,50 +26,47 @@ EXIT_CONFIG = 2
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="loaxa", description="Loa Xã: the commune's chatbot.")
+    parser = argparse.ArgumentParser(prog="loaxa", description=say("cli.help.loaxa"))
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("run", help="run the bot on every configured channel")
-    demo = sub.add_parser(
-        "demo", help="the bot on a built-in Telegram emulator, in a web page; no token needed"
-    )
-    demo.add_argument("--port", type=int, default=8765, help="web page port on 127.0.0.1")
-    demo.add_argument("--no-browser", action="store_true", help="only print the page's URL")
-    demo.add_argument("--terminal", action="store_true", help="chat in this terminal instead")
-    demo.add_argument("--script", action="store_true", help="play a short scripted tour and exit")
-    demo.add_argument("--db", help="keep the demo database in this file (default: temporary)")
+    run = sub.add_parser("run", help=say("cli.help.run"))
+    run.add_argument("--allow-sample", action="store_true", help=say("cli.help.allow_sample"))
+    demo = sub.add_parser("demo", help=say("cli.help.demo"))
+    demo.add_argument("--port", type=int, default=8765, help=say("cli.help.demo_port"))
+    demo.add_argument("--no-browser", action="store_true", help=say("cli.help.demo_no_browser"))
+    demo.add_argument("--terminal", action="store_true", help=say("cli.help.demo_terminal"))
+    demo.add_argument("--script", action="store_true", help=say("cli.help.demo_script"))
+    demo.add_argument("--db", help=say("cli.help.demo_db"))
 
-    staff = sub.add_parser("staff", help="manage staff").add_subparsers(
+    staff = sub.add_parser("staff", help=say("cli.help.staff")).add_subparsers(
         dest="action", required=True
     )
-    add = staff.add_parser("add", help="add a staff member or change their role")
+    add = staff.add_parser("add", help=say("cli.help.staff_add"))
     add.add_argument("--channel", choices=("telegram", "zalo"), default="telegram")
-    add.add_argument("--id", required=True, help="the person's user id on that channel")
+    add.add_argument("--id", required=True, help=say("cli.help.staff_id"))
     add.add_argument("--role", required=True, choices=sorted(r.value for r in STAFF_ROLES))
     add.add_argument("--name", required=True)
-    add.add_argument("--hamlet", help="for hamlet heads: their hamlet")
-    staff.add_parser("list", help="list staff")
-    remove = staff.add_parser("remove", help="remove a staff member")
+    add.add_argument("--hamlet", help=say("cli.help.staff_hamlet"))
+    staff.add_parser("list", help=say("cli.help.staff_list"))
+    remove = staff.add_parser("remove", help=say("cli.help.staff_remove"))
     remove.add_argument("--channel", choices=("telegram", "zalo"), default="telegram")
     remove.add_argument("--id", required=True)
 
     from bot import export as xlsx
 
     xlsx.add_arguments(
-        sub.add_parser("export", help="export data to files").add_subparsers(
+        sub.add_parser("export", help=say("cli.help.export")).add_subparsers(
             dest="what", required=True
         )
     )
 
-    qr = sub.add_parser("qr", help="make a printable QR code that opens the rating for a desk")
-    qr.add_argument("--desk", required=True, help="a desk id from the commune file")
-    qr.add_argument("--out", required=True, help="the PNG file to write")
-    qr.add_argument("--bot", help="the bot's Telegram username (else LOAXA_TELEGRAM_BOT_USERNAME)")
+    qr = sub.add_parser("qr", help=say("cli.help.qr"))
+    qr.add_argument("--desk", required=True, help=say("cli.help.qr_desk"))
+    qr.add_argument("--out", required=True, help=say("cli.help.qr_out"))
+    qr.add_argument("--bot", help=say("cli.help.qr_bot"))
 
     from content import cli as content_cli
 
-    content_cli.add_arguments(
-        sub.add_parser("content", help="check, list or review the outreach library")
-    )
+    content_cli.add_arguments(sub.add_parser("content", help=say("cli.help.content")))
 
     from bot.digest import cli as digest_cli
     from bot.report import cli as report_cli
@@ -73,11 +78,9 @@ def _parser() -> argparse.ArgumentParser:
 
     broadcasts_cli.add_arguments(sub)
 
-    db = sub.add_parser("db", help="database maintenance").add_subparsers(
-        dest="action", required=True
-    )
-    db.add_parser("migrate", help="apply pending migrations")
-    backup = db.add_parser("backup", help="copy the live database with SQLite's online backup")
+    db = sub.add_parser("db", help=say("cli.help.db")).add_subparsers(dest="action", required=True)
+    db.add_parser("migrate", help=say("cli.help.db_migrate"))
+    backup = db.add_parser("backup", help=say("cli.help.db_backup"))
     backup.add_argument("path")
     return parser
 
@@ -91,26 +94,51 @@ async def _with_store(settings, work):
 
 
 def _check_staff_args(args, commune) -> None:
-    if not args.name.strip() or len(args.name.strip()) > 80:
-        raise ConfigError("staff add: --name must be 1-80 characters")
-    if not args.id.strip() or len(args.id.strip()) > 64:
-        raise ConfigError("staff add: --id must be 1-64 characters (the person's user id)")
-    if args.hamlet and args.hamlet not in commune.hamlets:
-        raise ConfigError(f"staff add: --hamlet {args.hamlet!r} is not in the commune file")
+    """Check --name and --id, and read --hamlet the way residents' answers are read."""
+    name, user_id = args.name.strip(), args.id.strip()
+    if not name or len(name) > 80:
+        raise ConfigError("staff add: --name must be 1-80 characters", "cli.staff_name")
+    if not user_id or len(user_id) > 64:
+        raise ConfigError("staff add: --id must be 1-64 characters", "cli.staff_id")
+    if args.channel == "telegram" and not (user_id.isascii() and user_id.isdigit()):
+        raise ConfigError(
+            f"staff add: --id {user_id}: a Telegram id is a number", "cli.staff_telegram_id",
+            id=user_id,
+        )  # fmt: skip
+    if args.hamlet:
+        found = match_choice(args.hamlet, commune.hamlets)
+        if found is None:
+            known = ", ".join(commune.hamlets)
+            raise ConfigError(
+                f"staff add: --hamlet {args.hamlet!r} is not in the commune file ({known})",
+                "cli.staff_hamlet",
+                hamlet=args.hamlet,
+                known=known,
+            )
+        args.hamlet = commune.hamlets[found]
 
 
 async def _staff_add(store: Storage, args) -> int:
     member = await store.staff.upsert(
         args.channel, args.id.strip(), args.name.strip(), Role(args.role), hamlet=args.hamlet
     )
-    print(f"staff: {member.name} ({member.role}) on {member.channel} id {member.user_id}")
+    hamlet = f" [{member.hamlet}]" if member.hamlet else ""
+    print(
+        say(
+            "cli.staff_added",
+            name=member.name + hamlet,
+            role=member.role,
+            channel=member.channel,
+            id=member.user_id,
+        )
+    )
     return 0
 
 
 async def _staff_list(store: Storage) -> int:
     members = await store.staff.list_all()
     if not members:
-        print("no staff yet: add one with `loaxa staff add`")
+        print(say("cli.staff_none"))
     for m in members:
         hamlet = f" [{m.hamlet}]" if m.hamlet else ""
         print(f"{m.channel}\t{m.user_id}\t{m.role}\t{m.name}{hamlet}\t({m.source})")
@@ -119,18 +147,19 @@ async def _staff_list(store: Storage) -> int:
 
 async def _staff_remove(store: Storage, args) -> int:
     if await store.staff.remove(args.channel, args.id.strip()):
-        print(f"removed {args.channel} id {args.id}")
+        print(say("cli.staff_removed", channel=args.channel, id=args.id))
         return 0
-    print(f"no staff member with {args.channel} id {args.id}", file=sys.stderr)
+    print(say("cli.staff_unknown", channel=args.channel, id=args.id), file=sys.stderr)
     return 1
 
 
 async def _db(store: Storage, args) -> int:
     if args.action == "migrate":
-        print(f"database {store.db.path} is at schema version {await store.db.schema_version()}")
+        version = await store.db.schema_version()
+        print(say("cli.db_version", path=store.db.path, version=version))
         return 0
     target = await store.db.backup(args.path)
-    print(f"backed up {store.db.path} to {target}")
+    print(say("cli.db_backed_up", path=store.db.path, target=target))
     return 0
 
 
@@ -142,17 +171,33 @@ def _qr(args, settings, commune) -> int:
 
     desk = commune.desk(args.desk)
     if desk is None:
-        known = ", ".join(d.id for d in commune.desks) or "none"
-        raise ConfigError(f"qr: --desk {args.desk!r} is not in the commune file (desks: {known})")
-    username = args.bot or settings.telegram_bot_username
-    if not username:
-        raise ConfigError("qr: give --bot USERNAME or set LOAXA_TELEGRAM_BOT_USERNAME")
+        known = ", ".join(d.id for d in commune.desks) or "-"
+        raise ConfigError(
+            f"qr: --desk {args.desk!r} is not in the commune file (desks: {known})",
+            "cli.qr_desk",
+            desk=args.desk,
+            known=known,
+        )
+    username = args.bot or settings.telegram_bot_username or _bot_username(settings)
     t = translator(commune.language)
     link = rating_link(username, desk.id)
     title = t("qr.title", desk=desk.name)
     out = desk_poster(link, title, t("qr.caption", commune=commune.display_name), Path(args.out))
-    print(f"wrote {out} for {link}")
+    print(say("cli.qr_written", path=out, link=link))
     return 0
+
+
+def _bot_username(settings) -> str:
+    """Ask Telegram for the bot's username (getMe), when a token is set."""
+    if settings.telegram_token is None:
+        raise ConfigError(
+            "qr: give --bot USERNAME, or set LOAXA_TELEGRAM_BOT_USERNAME or LOAXA_TELEGRAM_TOKEN",
+            "cli.qr_bot",
+        )
+    from bot.channels.telegram import TelegramChannel
+
+    channel = TelegramChannel(settings, handle=None, notices={})
+    return asyncio.run(channel.get_username())
 
 
 def _dispatch(args, settings, commune) -> int:
@@ -203,20 +248,35 @@ def _dispatch(args, settings, commune) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one CLI command; configuration problems print one line and exit with code 2."""
+    """Run one CLI command; an operator's mistake prints one line and exits with code 2."""
     os.umask(0o077)  # the database, its backups and exports hold personal data: owner only
     args = _parser().parse_args(argv)
     try:
-        settings, commune = load()
+        settings, commune = load(**({"allow_sample": True} if _allow_sample(args) else {}))
         # Maintenance commands print their result; only warnings belong beside it.
         quiet = args.command not in ("run", "demo") and settings.log_level == "INFO"
         logs.configure("WARNING" if quiet else settings.log_level, secrets_of(settings))
         return _dispatch(args, settings, commune)
-    except (ConfigError, StorageError) as exc:
-        print(f"loaxa: {exc}", file=sys.stderr)
+    except (ConfigError, StorageError, ServiceUnreachable) as exc:
+        print(f"loaxa: {explained(exc)}", file=sys.stderr)
+        return EXIT_CONFIG
+    except OSError as exc:  # a file or folder that cannot be written, a port in use
+        print(f"loaxa: {_os_error(exc)}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130
+
+
+def _allow_sample(args) -> bool:
+    return getattr(args, "allow_sample", False)
+
+
+def _os_error(exc: OSError) -> str:
+    """Say which file failed and why, in one line, without the traceback."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename is None:
+        return say("cli.os_error", reason=reason)
+    return say("cli.os_error_path", path=exc.filename, reason=reason)
 
 
 if __name__ == "__main__":

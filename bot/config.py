@@ -21,6 +21,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.i18n import operator_text
 from storage.models import Role
 
 SAMPLE_COMMUNE = "sample_commune.toml"
@@ -29,7 +30,16 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 
 
 class ConfigError(Exception):
-    """Configuration that stops start-up; the message names the file and the field."""
+    """Configuration that stops start-up; the message names the file and the field.
+
+    `key` and `values`, when given, name the same sentence in the locale catalogs, which the
+    CLI shows in the operator's language (`bot.i18n.explained`); the text is the English one.
+    """
+
+    def __init__(self, text: str, key: str | None = None, **values: object) -> None:
+        super().__init__(text)
+        self.key = key
+        self.values = values
 
 
 class Settings(BaseSettings):
@@ -53,6 +63,8 @@ class Settings(BaseSettings):
     # shell) before the person is told the system is busy and to try again.
     db_busy_timeout_ms: int = Field(default=5000, ge=1, le=600_000)
     config: Path | None = None
+    # Let `loaxa run` start on the bundled sample's placeholder hamlets (tests, trials, demo).
+    allow_sample: bool = False
     log_level: str = "INFO"
     concurrent_updates: int = Field(default=16, ge=1, le=256)
     flood_limit: int = Field(default=20, ge=3, le=10_000)  # messages per person per 10 s
@@ -343,10 +355,31 @@ def _vn_date(day: date) -> str:
     return f"{day.day:02d}/{month}/{day.year}"
 
 
-def _describe(error: dict) -> str:
-    where = ".".join(str(part) for part in error["loc"]) or "(top level)"
-    message = error["msg"].removeprefix("Value error, ")
-    return f"{where}: {message}"
+def _where(loc: tuple, entry: str) -> str:
+    """Name a field for people: list positions count from 1 ("categories (entry 2).name")."""
+    where = ""
+    for part in loc:
+        if isinstance(part, int):
+            where += f" ({entry.format(n=part + 1)})"
+        else:
+            where += f".{part}" if where else str(part)
+    return where or "(top level)"
+
+
+def _invalid(label: str, exc: ValidationError) -> ConfigError:
+    first = exc.errors()[0]
+    message = first["msg"].removeprefix("Value error, ")
+    more = exc.error_count() - 1
+    english = f"{label}: {_where(first['loc'], 'entry {n}')}: {message}"
+    where = _where(first["loc"], operator_text("cli.config_entry"))
+    return ConfigError(
+        english + (f" (and {more} more)" if more else ""),
+        "cli.config_invalid_more" if more else "cli.config_invalid",
+        file=label,
+        field=where,
+        message=message,
+        more=more,
+    )
 
 
 def load_commune(path: Path | None) -> tuple[Commune, str]:
@@ -359,21 +392,26 @@ def load_commune(path: Path | None) -> tuple[Commune, str]:
         label, text = f"(bundled) {SAMPLE_COMMUNE}", source.read_text(encoding="utf-8")
     else:
         label = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
+        try:  # utf-8-sig: Windows Notepad may start the file with a byte-order mark
+            text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{label}: cannot read the commune file ({exc})") from exc
+            raise ConfigError(
+                f"{label}: cannot read the commune file ({exc})",
+                "cli.config_unreadable",
+                file=label,
+                reason=exc,
+            ) from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{label}: not valid TOML: {exc}") from exc
+        raise ConfigError(
+            f"{label}: not valid TOML: {exc}", "cli.config_not_toml", file=label, reason=exc
+        ) from exc
     data = {**data.pop("commune", {}), **data}
     try:
         return Commune.model_validate(data), label
     except ValidationError as exc:
-        first = exc.errors()[0]
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise ConfigError(f"{label}: {_describe(first)}{more}") from exc
+        raise _invalid(label, exc) from exc
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -385,7 +423,12 @@ def load_settings(**overrides: object) -> Settings:
         field = str(first["loc"][0]) if first["loc"] else ""
         name = f"LOAXA_{field.upper()}" if field else "settings"
         message = first["msg"].removeprefix("Value error, ")
-        raise ConfigError(f"environment/.env: {name}: {message}") from exc
+        raise ConfigError(
+            f"environment/.env: {name}: {message}",
+            "cli.setting_invalid",
+            name=name,
+            message=message,
+        ) from exc
 
 
 def load(**overrides: object) -> tuple[Settings, Commune]:

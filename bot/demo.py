@@ -112,6 +112,7 @@ async def run_demo(commune: Commune, *, script: bool = False, db_path: str | Non
                 telegram_api_url=emu.base_url,
                 telegram_file_url=emu.file_url,
                 db=database,
+                allow_sample=True,  # the bundled sample commune: a test or a trial
                 _env_file=None,
             )
             t = translator(commune.language)

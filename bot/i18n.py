@@ -7,6 +7,7 @@ Each language is a folder; each flow may keep its sentences in a file of its own
 from __future__ import annotations
 
 import logging
+import os
 import string
 import tomllib
 from collections.abc import Mapping
@@ -90,3 +91,20 @@ class Translator:
 def translator(language: str | None) -> Translator:
     """Return the shared translator for a language code."""
     return Translator(language or DEFAULT_LANGUAGE)
+
+
+def operator_language() -> str:
+    """Return the language of the command line and its messages: LOAXA_LANGUAGE, else "vi"."""
+    chosen = os.environ.get("LOAXA_LANGUAGE", "").strip().lower()
+    return chosen if chosen in languages() else DEFAULT_LANGUAGE
+
+
+def operator_text(key: str, /, **values: Any) -> str:
+    """Return an operator's sentence (the CLI's help and messages) in operator_language()."""
+    return translator(operator_language())(key, **values)
+
+
+def explained(error: Exception) -> str:
+    """Return an error's sentence for the operator: its catalog key's, else its own text."""
+    key = getattr(error, "key", None)
+    return operator_text(key, **getattr(error, "values", {})) if key else str(error)

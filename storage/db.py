@@ -6,8 +6,9 @@ import asyncio
 import logging
 import os
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -23,7 +24,16 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
 class StorageError(Exception):
-    """A database problem an operator must act on (too new, unreadable, full)."""
+    """A database problem an operator must act on (too new, unreadable, full).
+
+    `key` and `values`, when given, name the sentence in the locale catalogs that says the
+    same in the operator's language (the CLI shows that one); the text is the English form.
+    """
+
+    def __init__(self, text: str, key: str | None = None, **values: object) -> None:
+        super().__init__(text)
+        self.key = key
+        self.values = values
 
 
 def utcnow() -> datetime:
@@ -104,19 +114,26 @@ class Database:
         """Open the file (creating its folder) and apply the connection settings."""
         if str(self.path) != ":memory:":
             make_private(self.path)
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            make_folder(self.path)  # what make_private could not make: one line saying why
         try:
             self._conn = await aiosqlite.connect(self.path, isolation_level=None)
+            self._conn.row_factory = aiosqlite.Row
+            for pragma in ("PRAGMA journal_mode=WAL", *pragmas(self._busy_timeout_ms)):
+                await self._conn.execute(pragma)
+            if str(self.path) != ":memory:":  # a second connection would open another database
+                self._reader = Reader(self.path, self._busy_timeout_ms)
+                await self._reader.open()
+                self._writer = Writer(self.path, self._busy_timeout_ms, self._write_lock)
+                await self._writer.open()
         except Exception as exc:  # sqlite3 raises several types for an unusable path
-            raise StorageError(f"{self.path}: cannot open the database ({exc})") from exc
-        self._conn.row_factory = aiosqlite.Row
-        for pragma in ("PRAGMA journal_mode=WAL", *pragmas(self._busy_timeout_ms)):
-            await self._conn.execute(pragma)
-        if str(self.path) != ":memory:":  # a second connection would open another database
-            self._reader = Reader(self.path, self._busy_timeout_ms)
-            await self._reader.open()
-            self._writer = Writer(self.path, self._busy_timeout_ms, self._write_lock)
-            await self._writer.open()
+            # Close what was opened: aiosqlite's thread would keep the process alive.
+            await self.close()
+            raise StorageError(
+                f"{self.path}: cannot open the database ({exc})",
+                "cli.db_unusable",
+                path=self.path,
+                reason=exc,
+            ) from exc
 
     async def close(self) -> None:
         """Close the connections if they are open."""
@@ -259,10 +276,11 @@ class Database:
                     f"{self.path}: database schema version {current} is newer than this "
                     f"Loa Xã ({newest}); install the newer Loa Xã or restore a backup"
                 )
+            before = current
             for version, name, sql in steps:
                 if version in applied:
                     continue
-                log.info("applying migration %s", name)
+                log.debug("applying migration %s", name)
                 stamp = to_db_time(utcnow())
                 script = (
                     f"BEGIN IMMEDIATE;\n{sql}\n;INSERT INTO schema_version VALUES "
@@ -275,14 +293,43 @@ class Database:
                         await self.conn.execute("ROLLBACK")
                     raise StorageError(f"migration {name} failed: {exc}") from exc
                 current = max(current, version)
+        if current != before:  # one line, not one per migration: start-up says little
+            log.info("database %s: schema version %d -> %d", self.path, before, current)
         return current
 
     async def backup(self, target: str | Path) -> Path:
         """Copy the live database to `target` with SQLite's online backup API."""
         target = Path(target)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(target)
         if target.exists():
-            raise StorageError(f"{target}: already exists; choose a new file name")
-        async with aiosqlite.connect(target) as dest:
-            await self.conn.backup(dest)
+            raise StorageError(
+                f"{target}: already exists; choose a new file name", "cli.file_exists", path=target
+            )
+        try:
+            async with aiosqlite.connect(target) as dest:
+                await self.conn.backup(dest)
+        except sqlite3.Error as exc:
+            with suppress(OSError):  # a partial copy must not pass for a backup
+                target.unlink(missing_ok=True)
+            raise StorageError(
+                f"{target}: cannot write the backup ({exc})",
+                "cli.cannot_write",
+                path=target,
+                reason=exc,
+            ) from exc
         return target
+
+
+def make_folder(path: Path) -> None:
+    """Create the folder a file will be written in; raise StorageError when it cannot be."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise StorageError(
+            f"{path}: cannot create its folder {path.parent} ({reason})",
+            "cli.cannot_make_folder",
+            path=path,
+            folder=path.parent,
+            reason=reason,
+        ) from exc

@@ -46,6 +46,7 @@ async def main(args: argparse.Namespace) -> None:
         telegram_per_chat_per_second=args.per_chat,
         delivery_in_flight=args.in_flight,
         delivery_retry_seconds=0.05,
+        allow_sample=True,  # the bundled sample commune: a test or a trial
         _env_file=None,
     )
     commune, _ = load_commune(None)

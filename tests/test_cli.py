@@ -26,6 +26,7 @@ def loaxa(tmp_path):
     """Run `python -m bot ARGS` in tmp_path with only the LOAXA_* variables given."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("LOAXA_")}
     base |= {"PYTHONPATH": str(ROOT), "PYTHONUTF8": "1", "LOAXA_DB": str(tmp_path / "loaxa.db")}
+    base["LOAXA_LANGUAGE"] = "en"  # the assertions read English; Vietnamese is tested below
 
     def run(*args: str, **env: str) -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -191,7 +192,7 @@ def test_database_newer_than_the_code_exits_2_with_one_line(loaxa, tmp_path):
 
 
 def test_run_without_a_token_exits_2_with_one_clear_line(loaxa):
-    done = loaxa("run")
+    done = loaxa("run", "--allow-sample")
     assert done.returncode == 2
     assert "LOAXA_TELEGRAM_TOKEN" in one_line(done.stderr)
 
@@ -217,6 +218,7 @@ async def test_run_serves_on_uvloop_and_stops_cleanly_on_sigterm(emu, tmp_path):
         "LOAXA_TELEGRAM_TOKEN": TOKEN,
         "LOAXA_TELEGRAM_API_URL": emu.base_url,
         "LOAXA_TELEGRAM_FILE_URL": emu.file_url,
+        "LOAXA_ALLOW_SAMPLE": "1",
     }
     bot = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
@@ -238,3 +240,26 @@ async def test_run_serves_on_uvloop_and_stops_cleanly_on_sigterm(emu, tmp_path):
     assert await bot.wait() == 0
     assert b"uvloop" in started
     assert b"stopped" in rest and b"Traceback" not in rest
+
+
+def test_staff_add_reads_the_hamlet_as_residents_type_it(loaxa, tmp_path):
+    done = loaxa("staff", "add", "--id", "7", "--role", "hamlet_head", "--name", "Lan",
+                 "--hamlet", "xom 3")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(tmp_path / "loaxa.db") as conn:
+        assert conn.execute("SELECT hamlet FROM staff").fetchall() == [("Xóm 3",)]
+
+
+def test_staff_add_keeps_zalo_ids_as_given(loaxa, tmp_path):
+    done = loaxa("staff", "add", "--channel", "zalo", "--id", "a1b2c3d4", "--role", "official",
+                 "--name", NAME_A)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+def test_help_and_messages_are_vietnamese_by_default_english_on_request(loaxa):
+    vietnamese = loaxa("--help", LOAXA_LANGUAGE="")
+    assert "chạy bot trên mọi kênh đã cấu hình" in vietnamese.stdout
+    english = loaxa("--help")
+    assert "run the bot on every configured channel" in english.stdout
+    listed = loaxa("staff", "list", LOAXA_LANGUAGE="vi")
+    assert "chưa có cán bộ nào" in listed.stdout

@@ -113,8 +113,19 @@ def test_unknown_key_is_refused(tmp_path):
 
 def test_staff_entry_with_resident_role_is_refused(tmp_path):
     message = load_error(tmp_path, with_staff("telegram", '"42"', "Lan", "resident"))
-    assert "staff.0.role" in message
+    assert "staff (entry 1).role" in message
     assert "resident" in message
+
+
+def test_entries_are_counted_from_one_in_messages(tmp_path):
+    message = load_error(tmp_path, edited("deadline_days = 10", "deadline_days = 0"))
+    assert "categories (entry 1).deadline_days" in message
+
+
+def test_a_commune_file_with_a_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "notepad.toml"
+    path.write_bytes(edited("Thanh Định", "Hòa Bình").encode("utf-8-sig"))
+    assert load_commune(path)[0].name == "Hòa Bình"
 
 
 def test_missing_commune_file_is_reported(tmp_path):

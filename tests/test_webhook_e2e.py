@@ -36,6 +36,7 @@ class WebhookWorld(World):
             http_host="127.0.0.1",
             http_port=self.port,
             db=self.db_path,
+            allow_sample=True,  # the bundled sample commune: a test or a trial
             _env_file=None,
         )
 
@@ -85,5 +86,5 @@ async def test_wrong_or_missing_secret_is_refused_and_changes_nothing(hooked):
         )
         health = await client.get(f"http://127.0.0.1:{hooked.port}/healthz")
     assert (wrong.status_code, missing.status_code, broken.status_code) == (401, 401, 400)
-    assert health.json() == {"ok": True}
+    assert health.json() == {"ok": True, "connected": True, "channels": {"telegram": True}}
     assert hooked.emu.messages(lan.id) == []

@@ -450,7 +450,11 @@ async def test_polling_mode_serves_a_resident(polling_world):
 async def test_zalo_alone_is_enough_to_run(zemu, tmp_path, commune, monkeypatch):
     monkeypatch.chdir(tmp_path)
     settings = Settings(
-        zalo_token=ZALO_TOKEN, zalo_api_url=zemu.base_url, db=tmp_path / "z.db", _env_file=None
+        zalo_token=ZALO_TOKEN,
+        zalo_api_url=zemu.base_url,
+        db=tmp_path / "z.db",
+        allow_sample=True,
+        _env_file=None,
     )
     async with LoaXa(settings, commune, poll_timeout=1) as bot:
         assert [channel.name for channel in bot.channels] == ["zalo"]

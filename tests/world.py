@@ -110,6 +110,7 @@ class World:
             telegram_file_url=self.emu.file_url,
             db=self.db_path,
             flood_limit=self.flood_limit,
+            allow_sample=True,  # the bundled sample commune: a test or a trial
             _env_file=None,
         )
 

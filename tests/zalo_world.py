@@ -128,6 +128,7 @@ class ZaloWorld(World):
             http_port=self.port,
             db=self.db_path,
             flood_limit=self.flood_limit,
+            allow_sample=True,  # the bundled sample commune: a test or a trial
             _env_file=None,
             **(hook if self.webhook else {}),
         )

@@ -42,3 +42,16 @@ class Channel(Protocol):
 
     async def push(self, chat_id: str, reply: Reply) -> None:
         """Send one reply; raise a SendError subclass when it does not go through."""
+
+
+class ServiceUnreachable(Exception):
+    """Telegram or Zalo could not be reached at all (network down, wrong API address).
+
+    `key` and `values` name the operator's sentence in the locale catalogs; the text is the
+    English form, for logs. Neither ever holds the token.
+    """
+
+    def __init__(self, service: str, url: str, reason: str) -> None:
+        super().__init__(f"could not reach {service} at {url} ({reason})")
+        self.key = "cli.unreachable"
+        self.values = {"service": service, "url": url, "reason": reason}

@@ -38,9 +38,15 @@ from telegram.ext import (
 )
 
 from bot.channels import telegram_convert as convert
-from bot.channels.base import RateLimited, Rejected, Transient, Unreachable
+from bot.channels.base import (
+    RateLimited,
+    Rejected,
+    ServiceUnreachable,
+    Transient,
+    Unreachable,
+)
 from bot.channels.telegram_request import AiohttpRequest
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.messages import Document, Inbound, Kind, Photo, Reply
 from bot.text import clean, split_text
 
@@ -99,6 +105,8 @@ class TelegramChannel:
         if self._webhook_url:
             builder = builder.updater(None)
         self.app: Application = builder.build()
+        self._api_url = settings.telegram_api_url
+        self.connected = False  # Telegram reached and the token accepted (health checks)
         self.handled = 0  # updates fully handled since start: for health checks and tests
         self._handled_changed = asyncio.Condition()
         self._add_handlers()
@@ -131,34 +139,67 @@ class TelegramChannel:
     def webhook_path(self) -> str:
         return urlsplit(self._webhook_url or "").path or "/telegram"
 
-    async def start(self, web_app: web.Application | None = None) -> None:
-        """Connect, then poll (default) or register the webhook route and URL."""
-        for attempt in range(STARTUP_ATTEMPTS):  # a network blip at getMe must not stop the bot
-            try:
-                await self.app.initialize()
-                break
-            except (InvalidToken, BadRequest, Forbidden):
-                raise
-            except NetworkError as exc:
-                if attempt + 1 == STARTUP_ATTEMPTS:
-                    raise
-                log.warning("could not reach Telegram (%s); trying again", type(exc).__name__)
-                await asyncio.sleep(REPLY_BACKOFF * 2**attempt)
-        await self.app.start()
+    def add_routes(self, web_app: web.Application | None) -> None:
+        """Serve the webhook path on the bot's HTTP server (webhook mode), before it starts."""
         if self._webhook_url:
             if web_app is None:
                 raise RuntimeError("webhook mode needs the HTTP server")
             web_app.router.add_post(self.webhook_path, self._on_webhook)
-            await self.app.bot.set_webhook(
-                self._webhook_url, secret_token=self._secret, allowed_updates=ALLOWED_UPDATES
-            )
+
+    async def start(self) -> None:
+        """Connect (getMe checks the token), then poll (default) or register the webhook URL."""
+        await self.connect()
+        await self.app.start()
+        if self._webhook_url:
+            try:
+                await self.app.bot.set_webhook(
+                    self._webhook_url, secret_token=self._secret, allowed_updates=ALLOWED_UPDATES
+                )
+            except BadRequest as exc:  # Telegram's own words; they never hold the token
+                raise ConfigError(
+                    f"environment/.env: LOAXA_TELEGRAM_WEBHOOK_URL: Telegram refused it ({exc})",
+                    "cli.telegram_webhook_refused",
+                    reason=exc,
+                ) from None
         else:
             await self.app.updater.start_polling(
                 timeout=self._poll_timeout,
                 allowed_updates=ALLOWED_UPDATES,
                 bootstrap_retries=STARTUP_ATTEMPTS,
             )
+        self.connected = True
         log.info("telegram channel started as @%s", self.app.bot.username)
+
+    async def connect(self) -> None:
+        """Reach Telegram once and check the token; say plainly, without it, what failed.
+
+        PTB's own errors here carry the token in their text ("The token `...` was
+        rejected"), so none of them is passed on, not even as a cause.
+        """
+        try:
+            await self.app.initialize()
+            return
+        except InvalidToken:  # 401 or 404: a revoked or mistyped token, or a wrong API URL
+            error: Exception = ConfigError(
+                "environment/.env: LOAXA_TELEGRAM_TOKEN: Telegram refused the token",
+                "cli.telegram_token_refused",
+                url=self._api_url,
+            )
+        except NetworkError as exc:  # refused, reset, timed out, no route, no DNS
+            # Only the error's kind: an aiohttp error's text may hold the URL, token included.
+            aiohttp_kind = exc.message.partition(":")[0]
+            reason = aiohttp_kind if aiohttp_kind.startswith("aiohttp.") else type(exc).__name__
+            error = ServiceUnreachable("Telegram", self._api_url, reason)
+        await self.app.bot.shutdown()  # its HTTP sessions, opened before getMe
+        raise error
+
+    async def get_username(self) -> str:
+        """Return the bot's username (getMe), for one-off commands; connect and close."""
+        try:
+            await self.connect()
+            return self.app.bot.username
+        finally:
+            await self.app.bot.shutdown()
 
     async def stop(self) -> None:
         """Stop polling and the application."""
@@ -167,6 +208,7 @@ class TelegramChannel:
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
+        await self.app.bot.shutdown()  # stopped while connecting: its sessions are still open
 
     async def set_command_menus(
         self, default: Sequence[tuple[str, str]], per_chat: dict[str, Sequence[tuple[str, str]]]
@@ -357,6 +399,8 @@ class TelegramChannel:
 
     async def _on_webhook(self, request: web.Request) -> web.Response:
         """Check Telegram's secret header, then process the update before answering 200."""
+        if not self.connected:  # not yet connected to Telegram: it will send this again
+            return web.Response(status=503)
         given = request.headers.get(SECRET_HEADER, "")
         if not self._secret or not hmac.compare_digest(given.encode(), self._secret.encode()):
             log.warning("webhook request with a wrong secret from %s", request.remote)

@@ -26,8 +26,8 @@ from urllib.parse import urlsplit
 import httpx
 from aiohttp import web
 
-from bot.channels.base import RateLimited, SendError, Transient
-from bot.channels.zalo_api import ZaloApi, ZaloError, download, send_error
+from bot.channels.base import RateLimited, SendError, ServiceUnreachable, Transient
+from bot.channels.zalo_api import NO_ANSWER, ZaloApi, ZaloError, download, send_error
 from bot.channels.zalo_messages import (
     ChoiceMemory,
     Incoming,
@@ -110,6 +110,8 @@ class ZaloChannel:
         self._cursor = 0  # id of the last queued update taken by the worker
         self._pruned_at = 0.0
         self.bot_name = ""
+        self._api_url = settings.zalo_api_url
+        self.connected = False  # Zalo reached and the token accepted (health checks)
 
     def __repr__(self) -> str:
         mode = "webhook" if self._webhook_url else "polling"
@@ -121,20 +123,21 @@ class ZaloChannel:
 
     # --- lifecycle -------------------------------------------------------------------------
 
-    async def start(self, web_app: web.Application | None = None) -> None:
+    def add_routes(self, web_app: web.Application | None) -> None:
+        """Serve the webhook path on the bot's HTTP server (webhook mode), before it starts."""
+        if self._webhook_url:
+            self._add_route(web_app)
+
+    async def start(self) -> None:
         """Check the token, register the webhook (or start polling), start the worker."""
-        try:
-            me = await self._call_at_start("getMe", {}, "LOAXA_ZALO_TOKEN")
-            if self._webhook_url:
-                self._add_route(web_app)
-                body = {"url": self._webhook_url, "secret_token": self._secret}
-                await self._call_at_start("setWebhook", body, "LOAXA_ZALO_WEBHOOK_URL")
-            else:  # getUpdates is for bots without a webhook
-                await self._call_at_start("deleteWebhook", {}, "LOAXA_ZALO_TOKEN")
-        except BaseException:
-            await self._close_client()
-            raise
+        me = await self._call_at_start("getMe", {}, "LOAXA_ZALO_TOKEN")
+        if self._webhook_url:
+            body = {"url": self._webhook_url, "secret_token": self._secret}
+            await self._call_at_start("setWebhook", body, "LOAXA_ZALO_WEBHOOK_URL")
+        else:  # getUpdates is for bots without a webhook
+            await self._call_at_start("deleteWebhook", {}, "LOAXA_ZALO_TOKEN")
         self.bot_name = str(me.get("account_name") or "") if isinstance(me, dict) else ""
+        self.connected = True
         self._loops = [asyncio.create_task(self._work(), name="zalo-worker")]
         if not self._webhook_url:
             self._loops.append(asyncio.create_task(self._poll(), name="zalo-poll"))
@@ -159,8 +162,14 @@ class ZaloChannel:
         except ZaloError as exc:
             if exc.code in (400, 401, 403, 404):
                 raise ConfigError(
-                    f"environment/.env: {setting}: Zalo refused {method} ({exc})"
+                    f"environment/.env: {setting}: Zalo refused {method} ({exc})",
+                    "cli.zalo_refused",
+                    setting=setting,
+                    method=method,
+                    reason=exc,
                 ) from exc
+            if exc.code == NO_ANSWER or exc.code >= 500:  # the network, or a wrong address
+                raise ServiceUnreachable("Zalo", self._api_url, exc.description) from None
             raise
 
     async def stop(self) -> None:

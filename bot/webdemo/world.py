@@ -111,6 +111,7 @@ class DemoWorld:
                 # Pushes are paced as on Telegram, only faster per chat, so a demo never waits.
                 telegram_per_chat_per_second=20.0,
                 flood_limit=200,
+                allow_sample=True,  # the bundled sample commune: a test or a trial
                 _env_file=None,
             )
             self.app = LoaXa(settings, self.commune, poll_timeout=1, run_jobs=False, demo=True)
