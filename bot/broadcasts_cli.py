@@ -6,33 +6,37 @@ import argparse
 import sys
 
 from bot.config import Commune
+from bot.i18n import operator_text as say
 from handlers import broadcast_send
 from storage import Storage
 from storage.broadcasts import Broadcast, source
 from storage.db import utcnow
 
-HEADER = "id\tstatus\tsend at\tauthor\taudience\trecipients\tsent\tpending\tunreachable\tfailed"
-
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:
     """Add the `broadcasts` command."""
-    parser = sub.add_parser("broadcasts", help="list officials' broadcasts with their progress")
-    parser.add_argument("--limit", type=int, default=50, help="how many, newest first")
-    parser.add_argument("--cancel", type=int, metavar="ID", help="cancel a scheduled broadcast")
+    parser = sub.add_parser("broadcasts", help=say("cli.help.broadcasts"))
+    parser.add_argument("--limit", type=int, default=50, help=say("cli.help.broadcasts_limit"))
+    parser.add_argument("--cancel", type=int, metavar="ID", help=say("cli.help.broadcasts_cancel"))
 
 
 def _status(broadcast: Broadcast, now) -> str:
     if broadcast.status == "queued":
-        return "scheduled" if broadcast.send_at and broadcast.send_at > now else "sending"
+        due = broadcast.send_at and broadcast.send_at > now
+        return say("cli.broadcast_scheduled" if due else "cli.broadcast_sending")
+    if broadcast.status == "done":
+        return say("cli.broadcast_done")
+    if broadcast.status == "cancelled":
+        return say("cli.broadcast_cancelled_status")
     return broadcast.status
 
 
 def _audience(broadcast: Broadcast) -> str:
     if broadcast.audience == "hamlets":
-        return "hamlets: " + ", ".join(broadcast.audience_arg)
+        return say("cli.broadcast_hamlets", hamlets=", ".join(broadcast.audience_arg))
     if broadcast.audience == "topic":
-        return f"topic: {broadcast.audience_arg}"
-    return "everyone"
+        return say("cli.broadcast_topic", topic=broadcast.audience_arg)
+    return say("cli.broadcast_everyone")
 
 
 async def run_cli(store: Storage, commune: Commune, args: argparse.Namespace) -> int:
@@ -41,16 +45,16 @@ async def run_cli(store: Storage, commune: Commune, args: argparse.Namespace) ->
     if args.cancel is not None:
         broadcast = await store.broadcasts.get(args.cancel)
         if broadcast is None or broadcast.status != "queued" or broadcast.send_at <= now:
-            print(f"broadcast {args.cancel} is not scheduled; nothing cancelled", file=sys.stderr)
+            print(say("cli.broadcast_not_scheduled", id=args.cancel), file=sys.stderr)
             return 1
         rows = await broadcast_send.cancel(store, broadcast.id, now)
-        print(f"cancelled broadcast {broadcast.id} ({rows} pending messages)")
+        print(say("cli.broadcast_cancelled", id=broadcast.id, count=rows))
         return 0
     found = await store.broadcasts.recent(max(1, args.limit))
     if not found:
-        print("no broadcasts yet")
+        print(say("cli.broadcast_none"))
         return 0
-    print(HEADER)
+    print(say("cli.broadcast_header"))
     for b in found:
         counts = await store.outbox.progress(source(b.id))
         when = b.send_at.astimezone(commune.zone).strftime("%Y-%m-%d %H:%M") if b.send_at else "-"

@@ -25,8 +25,35 @@ from storage.models import STAFF_ROLES, Role
 EXIT_CONFIG = 2
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help layout, with its "usage:" in the operator's language."""
+
+    def add_usage(self, usage, actions, groups, prefix=None) -> None:
+        super().add_usage(
+            usage, actions, groups, say("cli.help.usage") if prefix is None else prefix
+        )
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose own words (headings, -h, errors) come from the catalogs.
+
+    Subcommands' parsers are made of the same class (argparse's add_subparsers default).
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs |= {"add_help": False, "formatter_class": _Formatter}
+        super().__init__(*args, **kwargs)
+        self._positionals.title = say("cli.help.positionals")
+        self._optionals.title = say("cli.help.options")
+        self.add_argument("-h", "--help", action="help", help=say("cli.help.help"))
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, say("cli.help.error", prog=self.prog, message=message) + "\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="loaxa", description=say("cli.help.loaxa"))
+    parser = _Parser(prog="loaxa", description=say("cli.help.loaxa"))
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser("run", help=say("cli.help.run"))
     run.add_argument("--allow-sample", action="store_true", help=say("cli.help.allow_sample"))
@@ -41,15 +68,21 @@ def _parser() -> argparse.ArgumentParser:
         dest="action", required=True
     )
     add = staff.add_parser("add", help=say("cli.help.staff_add"))
-    add.add_argument("--channel", choices=("telegram", "zalo"), default="telegram")
+    channels = ("telegram", "zalo")
+    add.add_argument(
+        "--channel", choices=channels, default="telegram", help=say("cli.help.channel")
+    )
     add.add_argument("--id", required=True, help=say("cli.help.staff_id"))
-    add.add_argument("--role", required=True, choices=sorted(r.value for r in STAFF_ROLES))
-    add.add_argument("--name", required=True)
+    roles = sorted(r.value for r in STAFF_ROLES)
+    add.add_argument("--role", required=True, choices=roles, help=say("cli.help.role"))
+    add.add_argument("--name", required=True, help=say("cli.help.name"))
     add.add_argument("--hamlet", help=say("cli.help.staff_hamlet"))
     staff.add_parser("list", help=say("cli.help.staff_list"))
     remove = staff.add_parser("remove", help=say("cli.help.staff_remove"))
-    remove.add_argument("--channel", choices=("telegram", "zalo"), default="telegram")
-    remove.add_argument("--id", required=True)
+    remove.add_argument(
+        "--channel", choices=channels, default="telegram", help=say("cli.help.channel")
+    )
+    remove.add_argument("--id", required=True, help=say("cli.help.staff_id"))
 
     from bot import export as xlsx
 

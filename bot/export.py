@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.config import Commune
 from bot.i18n import Translator, translator
+from bot.i18n import operator_text as say
 from bot.workdays import WorkCalendar
 from bot.xlsx_text import append_row
 from handlers.feedback_status import Status
@@ -141,18 +142,28 @@ def parse_day(text: str) -> date:
             return date(year, month, day)
         return date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"not a date: {text!r} (use YYYY-MM-DD or DD/MM/YYYY)") from None
+        raise ValueError(say("cli.not_a_date", text=text)) from None
 
 
 def add_arguments(export) -> None:
     """Add `export feedback --from --to --out` to the CLI's `export` subparsers."""
-    feedback = export.add_parser("feedback", help="feedback items and counts to an .xlsx file")
-    feedback.add_argument("--from", dest="first", required=True, type=_day_argument)
-    feedback.add_argument("--to", dest="last", required=True, type=_day_argument)
-    feedback.add_argument("--out", required=True, type=Path, help="the .xlsx file to write")
+    feedback = export.add_parser("feedback", help=say("cli.help.export_feedback"))
+    add_period_arguments(feedback)
+    feedback.add_argument("--out", required=True, type=Path, help=say("cli.help.export_out"))
 
 
-def _day_argument(text: str) -> date:
+def add_period_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add --from and --to (dates, as `first` and `last`) to a command."""
+    parser.add_argument(
+        "--from", dest="first", required=True, type=day_argument, help=say("cli.help.first_day")
+    )
+    parser.add_argument(
+        "--to", dest="last", required=True, type=day_argument, help=say("cli.help.last_day")
+    )
+
+
+def day_argument(text: str) -> date:
+    """Read a date argument for argparse: parse_day's error as argparse's."""
     try:
         return parse_day(text)
     except ValueError as exc:
@@ -162,11 +173,11 @@ def _day_argument(text: str) -> date:
 async def run_cli(store: Storage, commune: Commune, args) -> int:
     """Run `loaxa export feedback` and print what was written."""
     if args.first > args.last:
-        print(f"loaxa: export: --from {args.first} is after --to {args.last}", file=sys.stderr)
+        print(say("cli.from_after_to", first=args.first, last=args.last), file=sys.stderr)
         return 2
     if args.out.suffix.lower() != ".xlsx":
-        print(f"loaxa: export: --out {args.out} must end in .xlsx", file=sys.stderr)
+        print(say("cli.out_suffix", path=args.out, suffix=".xlsx"), file=sys.stderr)
         return 2
     count = await export_feedback(store, commune, args.first, args.last, args.out)
-    print(f"exported {count} feedback items from {args.first} to {args.last} to {args.out}")
+    print(say("cli.exported", count=count, first=args.first, last=args.last, path=args.out))
     return 0

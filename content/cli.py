@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.config import Commune
 from bot.i18n import Translator, translator
+from bot.i18n import operator_text as say
 from content import facts
 from content.loader import Library, default_folder, fill_library, load_library
 from content.review import run_review
@@ -17,21 +18,16 @@ from content.review import run_review
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the `check`, `list` and `review` actions to the `content` command."""
     actions = parser.add_subparsers(dest="action", required=True)
-    check = actions.add_parser("check", help="validate every library file; exit 1 on problems")
-    check.add_argument("--dir", help="the library folder (default: the shipped library)")
-    listing = actions.add_parser("list", help="list the library's items")
-    listing.add_argument("--dir", help="the library folder (default: the shipped library)")
-    listing.add_argument(
-        "--unreviewed", action="store_true", help="only items no official has confirmed yet"
-    )
-    review = actions.add_parser(
-        "review",
-        help="list the items waiting for review; with ITEM ids and --by, mark them reviewed",
-    )
-    review.add_argument("items", nargs="*", metavar="ITEM", help="ids of the items reviewed")
-    review.add_argument("--by", help="the reviewing official's name, kept in each item")
-    review.add_argument("--date", help="the day of the review, day/month/year (default: today)")
-    review.add_argument("--dir", help="the library folder (default: the shipped library)")
+    check = actions.add_parser("check", help=say("cli.help.content_check"))
+    check.add_argument("--dir", help=say("cli.help.content_dir"))
+    listing = actions.add_parser("list", help=say("cli.help.content_list"))
+    listing.add_argument("--dir", help=say("cli.help.content_dir"))
+    listing.add_argument("--unreviewed", action="store_true", help=say("cli.help.unreviewed"))
+    review = actions.add_parser("review", help=say("cli.help.content_review"))
+    review.add_argument("items", nargs="*", metavar="ITEM", help=say("cli.help.review_items"))
+    review.add_argument("--by", help=say("cli.help.review_by"))
+    review.add_argument("--date", help=say("cli.help.review_date"))
+    review.add_argument("--dir", help=say("cli.help.content_dir"))
 
 
 def run(args: argparse.Namespace, commune: Commune | None = None) -> int:
@@ -46,21 +42,25 @@ def run(args: argparse.Namespace, commune: Commune | None = None) -> int:
             print(problem)
         items = library.items
         quizzes = sum(1 for item in items if item.quiz)
-        summary = f"{len(library.topics)} topics, {len(items)} items, {quizzes} quizzes"
+        summary = say(
+            "cli.content_summary", topics=len(library.topics), items=len(items), quizzes=quizzes
+        )
         if problems:
-            print(f"{len(problems)} problem(s); {summary} fit to show", file=sys.stderr)
+            print(
+                say("cli.content_problems", count=len(problems), summary=summary), file=sys.stderr
+            )
             return 1
-        print(f"content: {summary}, no problems")
+        print(say("cli.content_fine", summary=summary))
         if commune is not None:
             _unset_facts(library, commune, t)
         return 0
     shown = [item for item in library.items if not (args.unreviewed and item.reviewed)]
     for item in shown:
-        status = "reviewed" if item.reviewed else "unreviewed"
+        status = say("cli.content_reviewed" if item.reviewed else "cli.content_unreviewed")
         print(f"{library.origins[item.id]}\t{item.id}\t{item.topic}\t{status}\t{item.title}")
-    print(f"{len(shown)} item(s)", file=sys.stderr)
+    print(say("cli.content_count", count=len(shown)), file=sys.stderr)
     if problems:
-        print(f"{len(problems)} problem(s): run `loaxa content check`", file=sys.stderr)
+        print(say("cli.content_see_check", count=len(problems)), file=sys.stderr)
     return 0
 
 

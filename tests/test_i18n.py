@@ -11,7 +11,9 @@ from bot.i18n import Translator, catalog, languages, placeholders
 from storage.models import Role
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = sorted([*ROOT.glob("handlers/*.py"), *ROOT.glob("bot/*.py")])
+SOURCES = sorted(
+    [*ROOT.glob("handlers/*.py"), *ROOT.glob("bot/**/*.py"), *ROOT.glob("content/*.py")]
+)
 
 _KEY = r'"([a-z_]+(?:\.[a-z_]+)+)"'
 KEY_USES = (

@@ -199,6 +199,7 @@ def test_a_missing_folder_is_one_problem(tmp_path):
 def _loaxa(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOAXA_")}
     env |= {"PYTHONPATH": str(ROOT), "PYTHONUTF8": "1", "LOAXA_DB": str(tmp_path / "x.db")}
+    env["LOAXA_LANGUAGE"] = "en"  # the assertions read English
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=tmp_path,

@@ -7,20 +7,17 @@ from pathlib import Path
 
 from bot.config import Commune
 from bot.digest.period import Period
+from bot.i18n import operator_text as say
 from storage import Storage
 from storage.db import utcnow
 
 
 def add_arguments(sub) -> None:
     """Add `digest` to the CLI's subcommands."""
-    digest = sub.add_parser(
-        "digest", help="the leaders' weekly digest: print it, save it, or send it"
-    )
-    digest.add_argument("--week", help="ISO week, e.g. 2026-W48 (default: last full week)")
-    digest.add_argument(
-        "--send", action="store_true", help="queue it for every leader (the running bot sends it)"
-    )
-    digest.add_argument("--out", type=Path, help="folder for the text, chart (.png) and .xlsx")
+    digest = sub.add_parser("digest", help=say("cli.help.digest"))
+    digest.add_argument("--week", help=say("cli.help.digest_week"))
+    digest.add_argument("--send", action="store_true", help=say("cli.help.digest_send"))
+    digest.add_argument("--out", type=Path, help=say("cli.help.digest_out"))
 
 
 async def run_cli(store: Storage, commune: Commune, args) -> int:
@@ -34,7 +31,7 @@ async def run_cli(store: Storage, commune: Commune, args) -> int:
             else Period.last_full_week(utcnow(), commune.zone)
         )
     except ValueError as exc:
-        print(f"loaxa: digest: {exc}", file=sys.stderr)
+        print(say("cli.digest_week", reason=exc), file=sys.stderr)
         return 2
     digest = await build_digest(store, commune, week)
     if args.out is None:
@@ -45,8 +42,8 @@ async def run_cli(store: Storage, commune: Commune, args) -> int:
         (args.out / f"{stem}.txt").write_text(digest.text + "\n", encoding="utf-8")
         (args.out / digest.chart_name).write_bytes(digest.chart)
         (args.out / digest.workbook_name).write_bytes(digest.workbook)
-        print(f"wrote the digest of {week.iso_week} to {args.out}")
+        print(say("cli.digest_written", week=week.iso_week, path=args.out))
     if args.send:
         queued = await send_digest(store, commune, digest, utcnow())
-        print(f"queued {queued} messages (text, chart, workbook per chat)")
+        print(say("cli.digest_queued", count=queued))
     return 0
