@@ -38,13 +38,7 @@ from telegram.ext import (
 )
 
 from bot.channels import telegram_convert as convert
-from bot.channels.base import (
-    RateLimited,
-    Rejected,
-    ServiceUnreachable,
-    Transient,
-    Unreachable,
-)
+from bot.channels.base import RateLimited, Rejected, ServiceUnreachable, Transient, Unreachable
 from bot.channels.telegram_request import AiohttpRequest
 from bot.config import ConfigError, Settings
 from bot.messages import Document, Inbound, Kind, Photo, Reply
@@ -171,14 +165,10 @@ class TelegramChannel:
         log.info("telegram channel started as @%s", self.app.bot.username)
 
     async def connect(self) -> None:
-        """Reach Telegram once and check the token; say plainly, without it, what failed.
-
-        PTB's own errors here carry the token in their text ("The token `...` was
-        rejected"), so none of them is passed on, not even as a cause.
-        """
+        """Reach Telegram once and check the token; say what failed, never with PTB's text
+        (it holds the token: "The token `...` was rejected"), not even as a cause."""
         try:
-            await self.app.initialize()
-            return
+            return await self.app.initialize()
         except InvalidToken:  # 401 or 404: a revoked or mistyped token, or a wrong API URL
             error: Exception = ConfigError(
                 "environment/.env: LOAXA_TELEGRAM_TOKEN: Telegram refused the token",
@@ -186,9 +176,8 @@ class TelegramChannel:
                 url=self._api_url,
             )
         except NetworkError as exc:  # refused, reset, timed out, no route, no DNS
-            # Only the error's kind: an aiohttp error's text may hold the URL, token included.
-            aiohttp_kind = exc.message.partition(":")[0]
-            reason = aiohttp_kind if aiohttp_kind.startswith("aiohttp.") else type(exc).__name__
+            kind = exc.message.partition(":")[0]  # only the kind: the text may hold the URL
+            reason = kind if kind.startswith("aiohttp.") else type(exc).__name__
             error = ServiceUnreachable("Telegram", self._api_url, reason)
         await self.app.bot.shutdown()  # its HTTP sessions, opened before getMe
         raise error
