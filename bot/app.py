@@ -144,7 +144,7 @@ class LoaXa:
     def _add_telegram(self) -> None:
         from bot.channels.telegram import TelegramChannel
 
-        t = translator(self.commune.language)
+        t = translator(self.commune.language, self.commune.address)
         channel = TelegramChannel(
             self.settings,
             self.router.handle,
@@ -162,6 +162,7 @@ class LoaXa:
             self.router.handle,
             InboxQueue(self.store.db),
             language=self.commune.language,
+            address=self.commune.address,
             poll_timeout=self.poll_timeout,
         )
         self.channels.append(channel)
@@ -200,7 +201,7 @@ class LoaXa:
         from bot.channels.telegram import NAME
         from storage.models import Role
 
-        t = translator(self.commune.language)
+        t = translator(self.commune.language, self.commune.address)
 
         def described(role: Role) -> list[tuple[str, str]]:
             return [(cmd, t(f"cmd.{cmd}")) for cmd in self.router.commands_for(role)]

@@ -155,7 +155,7 @@ async def run_campaign(
         for resident, item in planned:
             key = (resident.language, item.id)
             if key not in replies:
-                replies[key] = render(translator(resident.language), library, item)
+                replies[key] = render(translator(resident.language, commune.address), library, item)
             pushes[(resident.id, item.id)] = Push(
                 resident.channel, resident.chat_id, replies[key], kind="campaign",
                 source=f"campaign:{campaign.id}:{item.id}", priority=PRIORITY,

@@ -212,7 +212,7 @@ def _qr(args, settings, commune) -> int:
             known=known,
         )
     username = args.bot or settings.telegram_bot_username or _bot_username(settings)
-    t = translator(commune.language)
+    t = translator(commune.language, commune.address)
     link = rating_link(username, desk.id)
     title = t("qr.title", desk=desk.name)
     out = desk_poster(link, title, t("qr.caption", commune=commune.display_name), Path(args.out))

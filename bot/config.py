@@ -260,6 +260,8 @@ class Commune(BaseModel):
     province: Name
     timezone: str = "Asia/Ho_Chi_Minh"
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")] = "vi"
+    # How every message addresses a resident ({address} in the catalogs).
+    address: Literal["ông/bà", "anh/chị", "bà con"] = "ông/bà"
     hamlets: list[Name] = Field(min_length=1, max_length=60)
     hamlets_are_examples: bool = False
     categories: list[Category] = Field(min_length=1, max_length=30)

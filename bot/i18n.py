@@ -2,6 +2,10 @@
 
 Each language is a folder; each flow may keep its sentences in a file of its own there
 (core.toml, feedback.toml, ...). A key must not be defined in two files of one language.
+
+How residents are addressed is the commune's choice (`address` in the commune file, "ông/bà"
+by default): a sentence writes `{address}` where it names the person and `{Address}` at the
+start of a sentence, and the translator fills both in without the caller passing them.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 DEFAULT_LANGUAGE = "vi"
+DEFAULT_ADDRESS = "ông/bà"
+# Filled in by the translator itself: a language may use them or not.
+INJECTED = frozenset({"address", "Address"})
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
@@ -59,18 +66,25 @@ def placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
+def address_forms(address: str) -> dict[str, str]:
+    """Return the values of {address} and {Address} (capitalised for a sentence's start)."""
+    return {"address": address, "Address": address[:1].upper() + address[1:]}
+
+
 class Translator:
     """Looks up sentences in one language, falling back to Vietnamese, then to the key."""
 
-    def __init__(self, language: str = DEFAULT_LANGUAGE) -> None:
+    def __init__(self, language: str = DEFAULT_LANGUAGE, address: str = DEFAULT_ADDRESS) -> None:
         self.language = language if catalog(language) else DEFAULT_LANGUAGE
+        self.address = address
         self._primary = catalog(self.language)
         self._fallback = catalog(DEFAULT_LANGUAGE)
+        self._defaults = address_forms(address)
 
     def __call__(self, key: str, /, **values: Any) -> str:
         template = self.template(key)
         try:
-            return template.format(**values)
+            return template.format(**{**self._defaults, **values})
         except (KeyError, IndexError, ValueError):
             log.error("catalog key %s does not fit values %s", key, sorted(values))
             return template
@@ -88,9 +102,9 @@ class Translator:
 
 
 @cache
-def translator(language: str | None) -> Translator:
-    """Return the shared translator for a language code."""
-    return Translator(language or DEFAULT_LANGUAGE)
+def translator(language: str | None, address: str = DEFAULT_ADDRESS) -> Translator:
+    """Return the shared translator for a language code and a form of address."""
+    return Translator(language or DEFAULT_LANGUAGE, address)
 
 
 def operator_language() -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Commune
-from bot.i18n import Translator, translator
+from bot.i18n import DEFAULT_ADDRESS, Translator, translator
 from bot.messages import Reply
 from bot.quiet import next_allowed
 from storage import Storage
@@ -72,6 +72,8 @@ async def push_to_residents(
     topic: Topic | None,
     hamlets: Iterable[str] | None,
     reply_for: Callable[[Translator], Reply],
+    *,
+    address: str = DEFAULT_ADDRESS,
     **push: Any,
 ) -> int:
     """Enqueue one push for each active resident subscribed to `topic` (None: every active
@@ -87,7 +89,7 @@ async def push_to_residents(
         pushes = []
         for resident in page:
             if resident.language not in replies:
-                replies[resident.language] = reply_for(translator(resident.language))
+                replies[resident.language] = reply_for(translator(resident.language, address))
             reply = replies[resident.language]
             pushes.append(
                 Push(resident.channel, resident.chat_id, reply, resident_id=resident.id, **push)

@@ -65,7 +65,8 @@ class Router:
         key = msg.key
         flooding = self._flooding(key)
         if flooding is not None:
-            return [Reply(translator(None)("error.flood"))] if flooding else []
+            t = translator(None, self.commune.address)
+            return [Reply(t("error.flood"))] if flooding else []
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
@@ -104,7 +105,7 @@ class Router:
             return await self._handle(msg)
         except Exception as exc:
             log.exception("failed to handle a %s message on %s", msg.kind, msg.channel)
-            t = translator(None)
+            t = translator(None, self.commune.address)
             return [Reply(t("error.busy" if is_transient(exc) else "error.generic"))]
 
     async def identify(self, channel: str, user_id: str) -> Person:
@@ -120,7 +121,8 @@ class Router:
         now = self.clock()
         person = await self.identify(msg.channel, msg.user_id)
         language = person.resident.language if person.resident else self.commune.language
-        ctx = Context(msg, person, self.store, self.commune, translator(language), now)
+        t = translator(language, self.commune.address)
+        ctx = Context(msg, person, self.store, self.commune, t, now)
         ctx.commands = tuple(self.commands_for(person.role))
         if msg.kind is Kind.EDITED:
             ctx.say("error.edited")

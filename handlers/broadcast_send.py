@@ -133,7 +133,7 @@ async def report_finished(store: Storage, commune: Commune, now: datetime) -> di
         counts = await store.outbox.progress(source(broadcast.id))
         if counts["pending"] or counts["sending"]:
             continue
-        t = translator(broadcast.language)
+        t = translator(broadcast.language, commune.address)
         text = t(
             "outreach.bc_report",
             id=broadcast.id,

@@ -147,7 +147,7 @@ async def take_conclusion(ctx: Context) -> str | None:
         for resident in (await store.residents.get_many(participants)).values():
             if not resident.chat_id:
                 continue
-            t = translator(resident.language)
+            t = translator(resident.language, ctx.commune.address)
             message = t("consult.conclusion_for_residents", title=consultation.title, text=text)
             pushes.append(
                 Push(

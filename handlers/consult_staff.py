@@ -199,7 +199,7 @@ async def confirm(ctx: Context) -> str | None:
             tuple(d["file"]) if d.get("file") else None,
         )
         await ctx.store.media.discard(ctx.msg.channel, ctx.msg.user_id)
-        sent = await invite(ctx.store, consultation)
+        sent = await invite(ctx.store, consultation, ctx.commune.address)
     ctx.say("consult.opened", title=consultation.title, count=sent)
     return None
 
@@ -210,7 +210,7 @@ async def attachment(store: Storage, consultation: Consultation) -> Media | None
     return Media(file[0], file[1], file[2]) if file else None
 
 
-async def invite(store: Storage, consultation: Consultation) -> int:
+async def invite(store: Storage, consultation: Consultation, address: str) -> int:
     """Push a consultation to every active resident of its hamlets.
 
     Its photo or document rides along while its size times the recipients stays under
@@ -232,7 +232,8 @@ async def invite(store: Storage, consultation: Consultation) -> int:
 
     source = f"consult:{consultation.id}"
     return await push_to_residents(
-        store, None, consultation.hamlets, reply_for, kind="broadcast", source=source
+        store, None, consultation.hamlets, reply_for, kind="broadcast", source=source,
+        address=address,
     )
 
 

@@ -122,7 +122,7 @@ async def confirm(ctx: Context) -> str | None:
 
         sent = await push_to_residents(
             store, Topic.ANNOUNCEMENTS, None, reply_for,
-            kind="broadcast", source=f"dialogue:{dialogue.id}",
+            kind="broadcast", source=f"dialogue:{dialogue.id}", address=ctx.commune.address,
         )  # fmt: skip
     ctx.say("dialogue.announced", count=sent)
     return None
@@ -218,7 +218,7 @@ async def publish(ctx: Context) -> str | None:
             resident = askers.get(question.resident_id)
             if resident is None or not resident.chat_id or not question.answer:
                 continue
-            t = translator(resident.language)
+            t = translator(resident.language, ctx.commune.address)
             text = t(
                 "dialogue.answer_for_resident",
                 topic=dialogue.topic,

@@ -158,7 +158,7 @@ async def tell_sender(
     if target is None:
         return 0
     resident = await env.store.residents.get(item.resident_id) if item.resident_id else None
-    t = translator(resident.language if resident else env.commune.language)
+    t = translator(resident.language if resident else env.commune.language, env.commune.address)
     labelled = tuple(make_choice(data, t(label_key)) for data, label_key in buttons)
     reply = Reply(t(key, code=item.code, **values), choices=(*choices, *labelled))
     push = Push(

@@ -52,6 +52,6 @@ async def announce(store: Storage, commune: Commune, pub_id: int, now: datetime)
 
     return await push_to_residents(
         store, Topic.ANNOUNCEMENTS, None, reply_for, kind="broadcast",
-        source=f"pub:{pub.id}:announce", priority=PRIORITY,
+        source=f"pub:{pub.id}:announce", priority=PRIORITY, address=commune.address,
         not_before=when if when != now else None,
     )  # fmt: skip

@@ -122,6 +122,7 @@ async def open_round(store: Storage, commune: Commune, survey: Round, now: datet
 
     return await push_to_residents(store, Topic.SURVEYS, hamlets, reply_for, kind="survey",
                                    source=f"survey:{survey.id}:open", priority=7,
+                                   address=commune.address,
                                    not_before=when)  # fmt: skip
 
 
@@ -156,7 +157,7 @@ async def close_round(store: Storage, commune: Commune, survey: Round, now: date
     when = next_allowed(now, quiet.start, quiet.end, commune.zone)
     pushes = []
     for person in await store.surveys.respondents(survey.id):
-        t = translator(person.language)
+        t = translator(person.language, commune.address)
         parts = [t("survey.results_title", title=survey.title,
                    count=sum(outcome.respondents.values()))]  # fmt: skip
         parts += _lines(t, outcome.commune)

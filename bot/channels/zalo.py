@@ -39,7 +39,7 @@ from bot.channels.zalo_messages import (
     unwrap,
 )
 from bot.config import ConfigError, Settings
-from bot.i18n import translator
+from bot.i18n import DEFAULT_ADDRESS, translator
 from bot.messages import Inbound, Kind, Photo, Reply
 from storage.db import utcnow
 from storage.inbox_queue import InboxQueue, QueuedUpdate
@@ -60,9 +60,9 @@ RETRY_CAP = 10.0  # seconds: longest wait for one direct-reply retry
 Handle = Callable[[Inbound], Awaitable[list[Reply]]]
 
 
-def notes_for(language: str) -> Notes:
-    """Return the adapter's sentences in a language."""
-    t = translator(language)
+def notes_for(language: str, address: str = DEFAULT_ADDRESS) -> Notes:
+    """Return the adapter's sentences in a language, addressing residents as the commune does."""
+    t = translator(language, address)
     return Notes(
         choose_hint=t("zalo.choose_hint"),
         photo_unavailable=t("zalo.photo_unavailable"),
@@ -84,13 +84,14 @@ class ZaloChannel:
         queue: InboxQueue,
         *,
         language: str = "vi",
+        address: str = DEFAULT_ADDRESS,
         client: httpx.AsyncClient | None = None,
         poll_timeout: int = 30,
     ) -> None:
         assert settings.zalo_token is not None
         self._handle = handle
         self._queue = queue
-        self._notes = notes_for(language)
+        self._notes = notes_for(language, address)
         self._own_client = client is None
         self._client = client or httpx.AsyncClient(timeout=httpx.Timeout(15.0))
         self._api = ZaloApi(
