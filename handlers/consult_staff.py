@@ -234,7 +234,7 @@ async def invite(store: Storage, consultation: Consultation, address: str) -> in
     return await push_to_residents(
         store, None, consultation.hamlets, reply_for, kind="broadcast", source=source,
         address=address,
-    )
+    )  # fmt: skip
 
 
 PRESSES = {"new": new}
