@@ -3,6 +3,13 @@
 kind -> category -> description -> photos -> place -> anonymous? -> review -> send.
 Hamlet heads first say whether they send for themselves or on someone's behalf.
 The tracking code is shown only after the item and its notifications are committed.
+
+A complaint (khiếu nại) or a denunciation (tố cáo) asks for the sender's full name instead
+of "anonymous?": Luật Khiếu nại 02/2011/QH13 needs a named complainant, and Luật Tố cáo
+25/2018/QH14 (Điều 25) does not handle an anonymous denunciation as one, so the resident may
+send it as anonymous feedback instead. Its acknowledgement shows no commune deadline but the
+law's path: the time limits, a competent body that may not be the commune, and how to file
+in writing or at the citizen reception.
 """
 
 from __future__ import annotations
@@ -11,17 +18,20 @@ from datetime import datetime, time
 from enum import StrEnum
 
 from bot.messages import Kind
+from bot.text import fold
 from bot.workdays import WorkCalendar
 from handlers import notify
 from handlers.base import Context, Flow, make_choice
-from storage.feedback import NewFeedback
+from storage.feedback import FORMAL_KINDS, NewFeedback
 from storage.models import Role
 
 KEY = "pa"
 KINDS = ("petition", "question", "complaint", "denunciation")
-FORMAL = frozenset({"complaint", "denunciation"})
+FORMAL = FORMAL_KINDS
 SENDERS = frozenset(Role)  # anyone may send; hamlet heads may also send for others
 ADDRESS_LIMITS = (5, 300)
+NAME_LIMITS = (4, 80)  # a full name: family name and given name, at least two words
+ANONYMOUS_WORDS = ("an danh", "giau ten", "khong ten")  # "ẩn danh" typed at the name step
 
 
 class State(StrEnum):
@@ -34,6 +44,7 @@ class State(StrEnum):
     PLACE = "pa.place"
     ADDRESS = "pa.address"
     ANONYMOUS = "pa.anonymous"
+    NAME = "pa.name"
     REVIEW = "pa.review"
 
 
@@ -204,12 +215,12 @@ async def choose_place(ctx: Context) -> str | None:
     if ctx.msg.kind is Kind.LOCATION:
         ctx.draft["location"] = [ctx.msg.location.latitude, ctx.msg.location.longitude]
         ctx.draft["hamlet"] = hamlet
-        return _ask_anonymous(ctx)
+        return _ask_sender(ctx)
     if ctx.action == "place" and ctx.arg == "hamlet" and hamlet:
         ctx.draft.update(hamlet=hamlet, place_is_hamlet=True)
-        return _ask_anonymous(ctx)
+        return _ask_sender(ctx)
     if ctx.action == "place" and ctx.arg == "skip":
-        return _ask_anonymous(ctx)
+        return _ask_sender(ctx)
     if ctx.action == "place" and ctx.arg == "type":
         ctx.say("fb.ask_address", max=ADDRESS_LIMITS[1])
         return State.ADDRESS
@@ -227,7 +238,42 @@ async def take_address(ctx: Context) -> str | None:
         return State.ADDRESS
     ctx.draft["address"] = text
     ctx.draft["hamlet"] = _home_hamlet(ctx)
-    return _ask_anonymous(ctx)
+    return _ask_sender(ctx)
+
+
+def _ask_sender(ctx: Context) -> str:
+    """Asks who sends it: anonymous or not, or, for a complaint or a denunciation, the name."""
+    kind = ctx.draft["kind"]
+    if kind not in FORMAL:
+        return _ask_anonymous(ctx)
+    if ctx.draft.get("behalf"):  # a hamlet head sends for the person they named
+        ctx.draft["name"] = ctx.draft["behalf"]
+        return _review(ctx)
+    return _ask_name(ctx)
+
+
+def _ask_name(ctx: Context) -> str:
+    ctx.say(f"fb.ask_name_{ctx.draft['kind']}", choices=(
+        _button(ctx, "anon:feedback", "fb.send_as_feedback"),
+    ))  # fmt: skip
+    return State.NAME
+
+
+async def take_name(ctx: Context) -> str | None:
+    """Stores the sender's full name, or turns the item into anonymous feedback on request."""
+    if ctx.action == "anon" and ctx.arg == "feedback":
+        ctx.draft.pop("name", None)
+        ctx.draft.update(kind="petition", anonymous=True)
+        return _review(ctx)
+    text = " ".join(ctx.msg.text.split()) if ctx.msg.kind is Kind.TEXT else ""
+    if any(word in fold(text) for word in ANONYMOUS_WORDS):
+        return _ask_name(ctx)  # the law's reason again, with the anonymous-feedback button
+    low, high = NAME_LIMITS
+    if not low <= len(text) <= high or len(text.split()) < 2:
+        ctx.say("fb.name_again", min=low, max=high)
+        return State.NAME
+    ctx.draft.update(name=text, anonymous=False)
+    return _review(ctx)
 
 
 def _ask_anonymous(ctx: Context) -> str:
@@ -242,6 +288,8 @@ async def choose_anonymous(ctx: Context) -> str | None:
     """Stores the choice to stay anonymous and shows the review."""
     if ctx.action != "anon":
         return _ask_anonymous(ctx)
+    if ctx.draft.get("kind") in FORMAL:  # never anonymous: ask for the name
+        return _ask_sender(ctx)
     ctx.draft["anonymous"] = ctx.arg == "yes"
     return _review(ctx)
 
@@ -261,11 +309,21 @@ def _review(ctx: Context) -> str:
         text=d["description"],
         photos=len(d.get("media", [])),
         place=place,
-        who=(t("fb.anon_yes") if d.get("anonymous") else t("fb.anon_no"))
-        + (t("fb.review_behalf", name=d["behalf"]) if d.get("behalf") else ""),
-        choices=(_button(ctx, "send:yes", "fb.send"), _button(ctx, "send:restart", "fb.restart")),
+        who=_sender_line(ctx),
+        choices=(
+            _button(ctx, "send:yes", f"fb.send_{d['kind']}"),  # the kind's own word
+            _button(ctx, "send:restart", "fb.restart"),
+        ),
     )
     return State.REVIEW
+
+
+def _sender_line(ctx: Context) -> str:
+    d, t = ctx.draft, ctx.t
+    if d["kind"] in FORMAL:
+        return t("fb.review_named", name=d.get("name", ""))
+    who = t("fb.anon_yes") if d.get("anonymous") else t("fb.anon_no")
+    return who + (t("fb.review_behalf", name=d["behalf"]) if d.get("behalf") else "")
 
 
 async def confirm(ctx: Context) -> str | None:
@@ -277,9 +335,12 @@ async def confirm(ctx: Context) -> str | None:
         return _ask_kind(ctx)
     if ctx.commune.category(ctx.draft.get("category", "")) is None:
         return _ask_category(ctx, "fb.category_again")
+    if ctx.draft["kind"] in FORMAL and not ctx.draft.get("name"):
+        return _ask_sender(ctx)
     item = await _submit(ctx)
-    ctx.say("fb.sent", code=item.code, deadline=item.deadline.strftime("%d/%m/%Y"))
-    if item.kind in FORMAL:
+    # A complaint's or a denunciation's acknowledgement has no deadline: the law's path instead.
+    ctx.say(f"fb.sent_{item.kind}", code=item.code, deadline=item.deadline.strftime("%d/%m/%Y"))
+    if item.formal:
         schedule = ctx.commune.citizen_reception or ctx.t("fb.reception_unknown")
         ctx.say(f"fb.formal_{item.kind}", schedule=schedule)
     ctx.say("fb.track_hint", code=item.code)
@@ -309,7 +370,8 @@ async def _submit(ctx: Context):
         address=d.get("address"),
         latitude=location[0],
         longitude=location[1],
-        anonymous=bool(d.get("anonymous")),
+        anonymous=bool(d.get("anonymous")) and d["kind"] not in FORMAL,
+        complainant_name=d.get("name") if d["kind"] in FORMAL else None,
     )
     officials = await notify.category_staff_chats(ctx, category.id)
     async with ctx.store.db.transaction():
@@ -332,6 +394,7 @@ FLOW = Flow(
         State.PLACE: choose_place,
         State.ADDRESS: take_address,
         State.ANONYMOUS: choose_anonymous,
+        State.NAME: take_name,
         State.REVIEW: confirm,
     },
     commands=("phananh",),

@@ -1,7 +1,8 @@
 """How the staff inbox shows an item: details, photos, history and the actions it allows.
 
 Whoever sent an anonymous item is never shown: not their name, not their id, not the
-hamlet head who sent it for them.
+hamlet head who sent it for them. A complaint or a denunciation shows its kind first, with
+the time limits of its law, and never the commune's feedback deadline.
 """
 
 from __future__ import annotations
@@ -64,8 +65,11 @@ def text_of(t: Translator, item: FeedbackItem) -> str:
 
 
 def due_short(ctx: Context, item: FeedbackItem, today: date) -> str:
-    """A few words on the deadline for a list line: days left, due today, or days overdue."""
+    """A few words on the deadline for a list line: days left, due today, or days overdue;
+    for a complaint or a denunciation, its kind and the law's time limits."""
     t, deadline = ctx.t, item.deadline
+    if item.formal:
+        return t(f"inbox.due_{item.kind}")
     if item.status not in OPEN:
         return t("inbox.due_closed", deadline=deadline.strftime("%d/%m"))
     calendar = work_calendar(ctx.commune)
@@ -79,6 +83,8 @@ def due_short(ctx: Context, item: FeedbackItem, today: date) -> str:
 def due_long(ctx: Context, item: FeedbackItem, today: date) -> str:
     """The deadline with the working days left or overdue, for the item view."""
     t, shown = ctx.t, item.deadline.strftime("%d/%m/%Y")
+    if item.formal:
+        return t("inbox.deadline_formal")
     if item.status not in OPEN:
         return t("inbox.deadline_plain", deadline=shown)
     calendar = work_calendar(ctx.commune)
@@ -104,6 +110,8 @@ async def sender_of(ctx: Context, item: FeedbackItem, staff: dict[int, Staff]) -
         head = staff.get(item.submitted_by) if item.submitted_by else None
         head_name = head.name if head else ctx.t("inbox.sender_gone")
         return ctx.t("inbox.sender_behalf", head=head_name, name=item.on_behalf_of)
+    if item.complainant_name:
+        return ctx.t("inbox.sender_named", name=item.complainant_name)
     resident = await ctx.store.residents.get(item.resident_id) if item.resident_id else None
     if resident is None or not resident.display_name:
         return ctx.t("inbox.sender_gone")
@@ -114,7 +122,8 @@ async def details(ctx: Context, item: FeedbackItem, staff: dict[int, Staff], pho
     """Write the item view's main message."""
     t = ctx.t
     assignee = staff.get(item.assignee_id) if item.assignee_id else None
-    lines = [
+    lines = [t(f"inbox.formal_{item.kind}")] if item.formal else []
+    lines += [
         t(
             "inbox.item",
             code=item.code,
@@ -159,7 +168,7 @@ def _event_line(ctx: Context, event: Event) -> str:
     if event.text:
         quoted = event.text[:HISTORY_TEXT_LIMIT]
         ellipsis = "…" if len(event.text) > HISTORY_TEXT_LIMIT else ""
-        line += f"\n    «{quoted}{ellipsis}»"
+        line += f"\n    “{quoted}{ellipsis}”"
     return line
 
 

@@ -55,7 +55,9 @@ def summary(env: HasStore, item: FeedbackItem) -> str:
         kind=t(f"fb.kind_{item.kind}"),
         category=category.name if category else item.category,
         place=place,
-        deadline=item.deadline.strftime("%d/%m/%Y"),
+        due=t(f"inbox.due_{item.kind}")
+        if item.formal
+        else t("fb.staff_due", deadline=item.deadline.strftime("%d/%m/%Y")),
         text=text_of(t, item)[:600],
     )
 

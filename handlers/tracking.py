@@ -37,12 +37,14 @@ async def _mine(ctx: Context, item: FeedbackItem | None) -> bool:
 def _describe(ctx: Context, item: FeedbackItem) -> str:
     status = ctx.t(f"fb.status_{item.status}")
     answer = item.last_answer or ctx.t("fb.no_answer_yet")
+    due_key = f"fb.track_due_{item.kind}" if item.formal else "fb.track_due"
     return ctx.t(
         "fb.track_item",
         code=item.code,
+        kind=ctx.t(f"fb.kind_{item.kind}"),
         status=status,
         date=item.created_at.astimezone(ctx.commune.zone).strftime("%d/%m/%Y"),
-        deadline=item.deadline.strftime("%d/%m/%Y"),
+        due=ctx.t(due_key, deadline=item.deadline.strftime("%d/%m/%Y")),
         text=item.description[:200],
         answer=answer,
     )

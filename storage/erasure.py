@@ -97,7 +97,7 @@ class Erasure:
         await conn.execute(f"DELETE FROM media WHERE feedback_id {_IN}", (items,))
         await conn.execute(
             "UPDATE feedback SET description = '', address = NULL, latitude = NULL,"
-            " longitude = NULL, rating_comment = NULL, resident_id = NULL,"
+            " longitude = NULL, rating_comment = NULL, resident_id = NULL, complainant_name = NULL,"
             f" notify_channel = NULL, notify_chat_id = NULL, erased_at = ? WHERE id {_IN}",
             (to_db_time(utcnow()), items),
         )

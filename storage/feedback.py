@@ -19,12 +19,17 @@ CODE_PREFIX = "PA-"
 CODE_LENGTH = 5
 
 OPEN_SQL = "('new', 'acknowledged', 'in_progress', 'answered', 'reopened')"
+# Complaints and denunciations follow the time limits of their laws (Luật Khiếu nại
+# 02/2011/QH13, Luật Tố cáo 25/2018/QH14), never the commune's feedback deadline: they are
+# never reminded about, escalated or counted as overdue feedback.
+FORMAL_KINDS = frozenset({"complaint", "denunciation"})
+FORMAL_SQL = "('complaint', 'denunciation')"
 
 _COLUMNS = (
     "id, code, channel, resident_id, submitted_by, on_behalf_of, kind, category, description,"
     " hamlet, address, latitude, longitude, anonymous, status, assignee_id, escalated, deadline,"
     " last_answer, transferred_to, rating, rating_comment, created_at, updated_at, resolved_at,"
-    " erased_at"
+    " erased_at, complainant_name"
 )
 
 
@@ -60,6 +65,12 @@ class FeedbackItem:
     updated_at: datetime
     resolved_at: datetime | None
     erased_at: datetime | None = None  # the sender erased their data: text, place, photos gone
+    complainant_name: str | None = None  # a complaint's or denunciation's sender, as typed
+
+    @property
+    def formal(self) -> bool:
+        """A complaint or a denunciation: the law's time limits apply, not the commune's."""
+        return self.kind in FORMAL_KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +90,7 @@ class NewFeedback:
     latitude: float | None = None
     longitude: float | None = None
     anonymous: bool = False
+    complainant_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,12 +160,13 @@ class FeedbackRepo(FeedbackQueries):
                         "INSERT INTO feedback (code, channel, resident_id, notify_channel,"
                         " notify_chat_id, submitted_by, on_behalf_of, kind, category,"
                         " description, hamlet, address, latitude, longitude, anonymous,"
-                        " deadline, created_at, updated_at)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        " deadline, created_at, updated_at, complainant_name)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (code, new.channel, new.resident_id, new.notify_channel,
                          new.notify_chat_id, new.submitted_by, new.on_behalf_of, new.kind,
                          new.category, new.description, new.hamlet, new.address, new.latitude,
-                         new.longitude, int(new.anonymous), new.deadline.isoformat(), now, now),
+                         new.longitude, int(new.anonymous), new.deadline.isoformat(), now, now,
+                         new.complainant_name),
                     )  # fmt: skip
                     break
                 except sqlite3.IntegrityError as exc:
@@ -234,7 +247,7 @@ class FeedbackRepo(FeedbackQueries):
             where.append(f"status IN ({', '.join('?' for _ in flt.statuses)})")
             params += sorted(flt.statuses)
         if flt.overdue_on is not None:
-            where.append(f"deadline < ? AND status IN {OPEN_SQL}")
+            where.append(f"deadline < ? AND status IN {OPEN_SQL} AND kind NOT IN {FORMAL_SQL}")
             params.append(flt.overdue_on.isoformat())
         for column in ("assignee_id", "category", "hamlet"):
             value = getattr(flt, column)
@@ -347,10 +360,11 @@ class FeedbackRepo(FeedbackQueries):
         ]  # fmt: skip
 
     async def open_due_by(self, day: date) -> list[FeedbackItem]:
-        """Return open items whose deadline is on or before `day`."""
+        """Return open feedback whose deadline is on or before `day` (never a complaint or a
+        denunciation: the commune's deadline is not theirs)."""
         rows = await self.db.fetchall(
             f"SELECT {_COLUMNS} FROM feedback WHERE deadline <= ?"
-            f" AND status IN {OPEN_SQL} ORDER BY deadline, id",
+            f" AND status IN {OPEN_SQL} AND kind NOT IN {FORMAL_SQL} ORDER BY deadline, id",
             (day.isoformat(),),
         )
         return [_to_item(row) for row in rows]

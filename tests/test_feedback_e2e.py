@@ -145,10 +145,10 @@ async def test_complaint_is_recorded_and_the_formal_route_explained(world):
     await lan.says("Tôi không đồng ý với việc đo đạc lại thửa đất nhà tôi")
     await lan.taps("Không có ảnh")
     await lan.taps("Bỏ qua")
-    await lan.taps("Gửi có tên")
-    answer = await lan.taps("Gửi phản ánh")
+    await lan.says("Nguyễn Thị Lan")  # a complaint needs the complainant's name
+    answer = await lan.taps("Gửi khiếu nại")
     texts = [m.text for m in answer]
-    assert texts[0].startswith("Đã nhận phản ánh")
+    assert texts[0].startswith("Loa Xã đã ghi lại khiếu nại của ông/bà.")
     assert any("Luật Khiếu nại" in t and "tiếp công dân" in t for t in texts)
     code = CODE.search(texts[0]).group(0)
     assert (await world.store.feedback.get_by_code(code)).kind == "complaint"
@@ -207,7 +207,7 @@ async def test_limits_per_day_are_told_plainly(world):
     for n in range(3):
         await send_feedback(lan, text=f"Phản ánh thứ {n + 1}: đèn đường hỏng")
     answer = await lan.says("/phananh")
-    assert "Hôm nay bạn đã gửi 3 phản ánh" in answer[0].text
+    assert "Hôm nay ông/bà đã gửi 3 phản ánh" in answer[0].text
 
 
 async def test_tracking_shows_only_my_own_items(world):

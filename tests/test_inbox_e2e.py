@@ -13,8 +13,8 @@ from storage.models import Role
 from tests.test_feedback_e2e import png, send_feedback
 from tests.test_onboarding_e2e import onboard
 
-NOT_ALLOWED = "Bạn không có quyền dùng chức năng này."
-STALE = "vừa được người khác xử lý trước bạn"
+NOT_ALLOWED = translator("vi")("error.not_allowed")
+STALE = "vừa được người khác xử lý trước (bây giờ:"
 
 
 def shown(messages) -> list[str]:
@@ -96,10 +96,11 @@ async def test_official_takes_an_item_from_new_to_resolved_and_the_resident_hear
     await world.drain()
     heard = [m.text for m in await lan._answers()]
     assert heard == [
-        f"Phản ánh {code} của bạn đã có cán bộ phụ trách xử lý.",
-        f"Xã trả lời phản ánh {code} của bạn:\nXã đã báo đội vệ sinh môi trường, tuần này sẽ dọn.",
+        f"Phản ánh {code} của ông/bà đã có cán bộ phụ trách xử lý.",
+        f"Xã trả lời phản ánh {code} của ông/bà:"
+        "\nXã đã báo đội vệ sinh môi trường, tuần này sẽ dọn.",
         f"Xã báo phản ánh {code} đã được giải quyết:\nĐã dọn sạch bãi rác và đặt biển cấm đổ rác."
-        "\nViệc đã xong thật chưa? Bạn bấm một nút bên dưới.",
+        "\nViệc đã xong thật chưa? Mời ông/bà bấm một nút bên dưới.",
     ]
     assert lan.buttons() == ["Đã giải quyết xong", "Chưa giải quyết"]
     await lan.taps("Đã giải quyết xong")
@@ -118,7 +119,7 @@ async def test_pushed_open_button_works_without_a_conversation(world):
     assert answer[0].text == f"Đã tiếp nhận phản ánh {code}. Người dân sẽ nhận được tin báo."
     await world.drain()
     heard = await lan._answers()
-    assert heard[-1].text.startswith(f"Phản ánh {code} của bạn đã được cán bộ xã tiếp nhận")
+    assert heard[-1].text.startswith(f"Phản ánh {code} của ông/bà đã được cán bộ xã tiếp nhận")
 
 
 async def test_anonymous_item_shows_no_name_or_id_to_staff(world):
@@ -142,7 +143,7 @@ async def test_anonymous_item_shows_no_name_or_id_to_staff(world):
         assert secret not in everything
     await world.drain()
     heard = [m.text for m in await xuan._answers()]
-    assert f"Xã trả lời phản ánh {code} của bạn:\nXã sẽ cho dọn trong tuần." in heard
+    assert f"Xã trả lời phản ánh {code} của ông/bà:\nXã sẽ cho dọn trong tuần." in heard
     assert not any("tổ dân phố" in text for text in heard)  # the internal note stays inside
 
 
@@ -258,7 +259,7 @@ async def test_internal_note_is_marked_and_never_reaches_the_resident(world):
     assert view[0].text == f"Đã lưu ghi chú nội bộ cho phản ánh {code}."
     history = view[-1].text
     assert "ghi chú nội bộ (🔒 NỘI BỘ, người dân không thấy)" in history
-    assert "«Chờ ý kiến chủ tịch xã.»" in history
+    assert "“Chờ ý kiến chủ tịch xã.”" in history
     await world.drain()
     assert await lan._answers() == []
 
@@ -279,7 +280,7 @@ async def test_filters_and_pages(world):
                      assignee_id=staff.id)  # fmt: skip
 
     menu = await ha.says("/hopthu")
-    assert "Đang mở: 11. Mới: 10. Quá hạn: 1. Giao cho bạn: 1." in menu[0].text
+    assert "Đang mở: 11. Mới: 10. Quá hạn: 1. Giao cho tôi: 1." in menu[0].text
     page = await ha.taps("Tất cả đang mở")
     assert "Tất cả đang mở: 11 phản ánh. Trang 1/3." in page[0].text
     assert late.code in page[0].text.splitlines()[1] and "quá hạn" in page[0].text
