@@ -97,6 +97,12 @@ class Translator:
             return key
         return template
 
+    def fill(self, text: str) -> str:
+        """Fill only {address} and {Address} in text that is not a catalog template (content)."""
+        for name, value in self._defaults.items():
+            text = text.replace("{" + name + "}", value)
+        return text
+
     def has(self, key: str) -> bool:
         return key in self._primary or key in self._fallback
 

@@ -11,10 +11,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 QuestionId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,24}$")]
+YES, NO, UNKNOWN = 1, 0, -1  # a yes/no question's answers; "không rõ" takes no side
 
 
 class Question(BaseModel):
-    """One short question, on a 1-5 scale (5 best) or yes/no."""
+    """One short question, on a 1-5 scale (5 best) or yes/no (with "không rõ").
+
+    `text` may write {address} / {Address} where it names the resident.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: QuestionId
@@ -34,7 +38,11 @@ class Question(BaseModel):
         """Tell whether an answer is on the good side (4-5, or the good yes/no)."""
         if self.scale == "1-5":
             return value >= 4
-        return value == (1 if self.good == "yes" else 0)
+        return value == (YES if self.good == "yes" else NO)
+
+    def takes_side(self, value: int) -> bool:
+        """Tell whether an answer counts in a share: "không rõ" (UNKNOWN) does not."""
+        return self.scale == "1-5" or value in (YES, NO)
 
 
 class Round(BaseModel):

@@ -61,7 +61,8 @@ async def start(ctx: Context) -> str | None:
         if answer is not None:
             return await _decide(ctx, answer == 0, "")
     ctx.say("onb.greeting", commune=ctx.commune.display_name)
-    ctx.say("onb.privacy", choices=_consent_buttons(ctx, payload))
+    ctx.say("onb.privacy")  # each purpose and each kind of data (Luật 91/2025/QH15)
+    ctx.say("onb.privacy_keep", choices=_consent_buttons(ctx, payload))
     return None
 
 

@@ -34,6 +34,8 @@ class RoundResults:
 
 
 def _add(scores: dict[int, Score], question: Question, value: int, count: int) -> None:
+    if not question.takes_side(value):  # "không rõ" is neither good nor bad
+        return
     old = scores.get(question.dimension, Score(0, 0))
     good = count if question.is_good(value) else 0
     scores[question.dimension] = Score(old.count + count, old.good + good)

@@ -13,7 +13,7 @@ from bot.i18n import Translator, translator
 from bot.messages import Reply
 from bot.outreach import push_to_residents
 from bot.quiet import next_allowed
-from content.pulse import Question, Round, bank
+from content.pulse import NO, UNKNOWN, YES, Question, Round, bank
 from handlers.base import EVERYONE, Context, Flow, make_choice
 from handlers.pulse_results import RoundResults, Score, compute
 from storage import Storage
@@ -31,8 +31,9 @@ class State(StrEnum):
 def _choices(ctx: Context, question: Question) -> tuple:
     if question.scale == "yes_no":
         return (
-            make_choice(f"{KEY}:a:1", ctx.t("survey.yes")),
-            make_choice(f"{KEY}:a:0", ctx.t("survey.no")),
+            make_choice(f"{KEY}:a:{YES}", ctx.t("survey.yes")),
+            make_choice(f"{KEY}:a:{NO}", ctx.t("survey.no")),
+            make_choice(f"{KEY}:a:{UNKNOWN}", ctx.t("survey.unknown")),
         )
     return tuple(make_choice(f"{KEY}:a:{n}", ctx.t(f"survey.scale_{n}")) for n in range(1, 6))
 
@@ -80,8 +81,8 @@ async def _ask_next(ctx: Context, survey: Round, answered: dict[str, int]) -> st
     question = bank().questions[remaining[0]]
     ctx.draft["q"] = question.id
     number = len(survey.questions) - len(remaining) + 1
-    ctx.say("survey.question", number=number, total=len(survey.questions), text=question.text,
-            choices=_choices(ctx, question))  # fmt: skip
+    ctx.say("survey.question", number=number, total=len(survey.questions),
+            text=ctx.t.fill(question.text), choices=_choices(ctx, question))  # fmt: skip
     return State.ANSWER
 
 
@@ -93,7 +94,7 @@ async def answer(ctx: Context) -> str | None:
     if survey is None or question is None or resident is None:
         ctx.say("survey.none_open")
         return None
-    allowed = {"1", "0"} if question.scale == "yes_no" else {"1", "2", "3", "4", "5"}
+    allowed = {"1", "0", "-1"} if question.scale == "yes_no" else {"1", "2", "3", "4", "5"}
     if ctx.action != "a" or ctx.arg not in allowed:
         ctx.say("survey.tap_an_answer", choices=_choices(ctx, question))
         return State.ANSWER

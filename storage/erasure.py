@@ -5,7 +5,8 @@ Goes:
   hamlet, so counts remain), subscriptions, quiet hours, conversations and a draft's photos;
 - on each feedback item they sent: the text (replaced by an empty text; `erased_at` tells
   staff views to show "the sender deleted their data"), the typed address, the map point,
-  every photo, the rating comment, their own words in its history, and the link to them;
+  every photo, the rating comment, their own words in its history, the full name they typed
+  with a complaint or a denunciation, and the link to them;
 - the comments of their service ratings (and the consent to be called back), the comments
   of their consultation answers, the text of their questions to dialogues;
 - every outbox row addressed to them (`Outbox.cancel_for_chat`), and every staff-side row

@@ -26,8 +26,8 @@ async def test_resident_onboards_from_start_to_main_menu(world):
     await lan.taps("Xóm 3")
     assert "Xóm 3" in lan.last_text()
     final = await lan.taps("Nhận tất cả (nên chọn)")
-    assert final[0].text.startswith("Xong!")
-    assert final[-1].text.startswith("Bạn cần gì?")
+    assert final[0].text.startswith("Xong. Ông/bà đã đăng ký.")
+    assert final[-1].text.startswith("Ông/bà cần gì?")
     assert "Hướng dẫn sử dụng" in lan.buttons()
 
     resident = await world.store.residents.get_by_identity("telegram", str(lan.id))
@@ -53,7 +53,7 @@ async def test_unclear_hamlet_is_asked_again_without_losing_the_step(world):
     await minh.says("/start")
     await minh.taps("Đồng ý")
     answer = await minh.says("o gan cho")
-    assert "chưa hiểu" in answer[0].text
+    assert "chưa rõ ông/bà ở xóm nào" in answer[0].text
     await minh.taps("Xóm 1")
     assert "Đã ghi: Xóm 1" in minh.last_text()
 
@@ -72,7 +72,7 @@ async def test_consent_declined_stores_nothing(world):
 async def test_newcomer_writing_anything_gets_the_greeting(world):
     ba = world.resident("Bà Tư")
     answer = await ba.says("cho hoi xa minh o dau")
-    assert "Xin chào" in answer[0].text
+    assert answer[0].text.startswith("Kính chào ông/bà!")
     assert ba.buttons() == ["Đồng ý", "Không đồng ý"]
     await ba.says("dong y")
     assert "xóm nào" in ba.last_text()

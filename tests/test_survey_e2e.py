@@ -16,7 +16,11 @@ from handlers.pulse_results import compute
 from tests.test_onboarding_e2e import onboard
 
 QUESTIONS = """
-- {id: q-hop, dimension: 1, scale: yes_no, good: "yes", text: "Có được mời họp xóm không?"}
+- id: q-hop
+  dimension: 1
+  scale: yes_no
+  good: "yes"
+  text: "Năm nay, {address} có được mời họp xóm không?"
 - {id: q-rac, dimension: 7, scale: "1-5", text: "Rác có được thu gom tốt không?"}
 - {id: q-tt, dimension: 5, scale: "1-5", text: "Thủ tục có nhanh không?"}
 """
@@ -62,7 +66,7 @@ async def test_round_reaches_only_residents_who_opted_in(world, bank):
     )
     assert sent == 1
     await world.drain()
-    assert lan.last_text().startswith("Xã mời bạn trả lời khảo sát «Khảo sát thử»")
+    assert lan.last_text().startswith("Xã mời ông/bà trả lời khảo sát “Khảo sát thử”")
     assert not any("khảo sát" in m.text for m in world.emu.messages(hoa.id)[-1:])
     again = await survey_flow.open_round(
         world.store, world.commune, bank.rounds[0], datetime.now(UTC)
@@ -77,14 +81,14 @@ async def test_answer_partly_resume_after_restart_and_complete(world, bank):
     await world.drain()
     await lan._answers()
     answer = await lan.taps("Trả lời khảo sát")
-    assert "Câu 1/3" in answer[-1].text
+    assert answer[-1].text == "Câu 1/3. Năm nay, ông/bà có được mời họp xóm không?"
     await lan.taps("Có")
     await lan.says("4")  # typed number picks "4 - Tốt"
     await world.restart()
     answer = await lan.says("/khaosat")
     assert "đã trả lời 2/3" in answer[0].text and "Câu 3/3" in answer[-1].text
-    answer = await lan.taps("2 - Chưa tốt")
-    assert answer[0].text.startswith("Cảm ơn bạn đã trả lời")
+    answer = await lan.taps("2 - Kém")
+    assert answer[0].text.startswith("Cảm ơn ông/bà đã trả lời")
     resident = await world.store.residents.get_by_identity("telegram", str(lan.id))
     assert await world.store.surveys.answered("test-round", resident.id) == {
         "q-hop": 1,
@@ -168,4 +172,30 @@ async def test_the_example_round_is_not_live_unless_the_demo_opens_it(world, mon
     [demo] = [j for j in demo_jobs if j.name == "surveys"]
     assert await demo.run(now) == {"survey-open@test-round": 1}
     answer = await lan.says("/khaosat")
-    assert answer[-1].text != none_open and "Có được mời họp xóm không?" in answer[-1].text
+    assert answer[-1].text != none_open
+    assert "Năm nay, ông/bà có được mời họp xóm không?" in answer[-1].text
+
+
+async def test_a_yes_no_question_offers_dont_know_which_counts_in_no_share(world, bank):
+    lan, hoa = world.resident("Lan"), world.resident("Hoa")
+    for person, answer in ((lan, "Không rõ"), (hoa, "Có")):
+        await onboard(person)
+        await person.says("/khaosat")
+        assert person.buttons() == ["Có", "Không", "Không rõ"]
+        await person.taps(answer)
+        await person.taps("4 - Tốt")
+        await person.taps("4 - Tốt")
+    resident = await world.store.residents.get_by_identity("telegram", str(lan.id))
+    assert (await world.store.surveys.answered("test-round", resident.id))["q-hop"] == -1
+    outcome = await survey_flow.results(world.store, world.commune, bank.rounds[0])
+    # Dimension 1: one "yes", one "không rõ" -> one answer that takes a side, and it is good.
+    assert (outcome.commune[1].count, outcome.commune[1].good) == (1, 1)
+
+
+def test_question_text_names_the_resident_as_the_commune_does():
+    from bot.i18n import Translator
+    from content.pulse import bank as real_bank
+
+    question = real_bank().questions["d7-o-nhiem"]
+    assert question.text == "Nơi {address} ở có bị ô nhiễm (nước, không khí, tiếng ồn) không?"
+    assert Translator("vi", "bà con").fill(question.text).startswith("Nơi bà con ở")
