@@ -65,7 +65,7 @@ def _item_row(item: FeedbackItem, commune: Commune, t: Translator, calendar: Wor
         category.name if category else item.category,
         item.hamlet or "",
         t(f"fb.status_{item.status}"),
-        item.deadline,
+        t(f"inbox.due_{item.kind}") if item.formal else item.deadline,  # never the commune's
         _days_taken(item, commune, calendar),
         item.last_answer or "",
         item.rating,

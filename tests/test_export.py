@@ -139,3 +139,24 @@ def test_cli_exports_and_refuses_bad_dates(loaxa, tmp_path):  # noqa: F811
                       "--out", "y.xlsx")  # fmt: skip
     assert backwards.returncode == 2 and "is after --to" in backwards.stderr
     assert not (tmp_path / "y.xlsx").exists()
+
+
+async def test_a_complaint_shows_its_laws_time_limits_and_not_its_sender(tmp_path, commune):
+    store = await Storage.open(tmp_path / "loaxa.db")
+    try:
+        complaint = await store.feedback.create(
+            NewFeedback(
+                "telegram", "complaint", "dat-dai", "Khiếu nại quyết định thu hồi đất",
+                date(2030, 1, 10), complainant_name="Hoàng Văn Sáu",
+            )
+        )  # fmt: skip
+        out = tmp_path / "phan-anh.xlsx"
+        day = today(commune)
+        await export_feedback(store, commune, day - timedelta(days=1), day, out)
+    finally:
+        await store.close()
+    book = load_workbook(out)
+    row = next(r for r in book["Phản ánh"].iter_rows(min_row=2, values_only=True))
+    assert row[0] == complaint.code and row[2] == "Khiếu nại"
+    assert row[6] == "KHIẾU NẠI: thụ lý 10 ngày, giải quyết 30 ngày theo luật"
+    assert "Hoàng Văn Sáu" not in "\n".join(cells(book))

@@ -69,7 +69,8 @@ async def test_special_cases_are_present(seeded):
     items = await store.feedback.created_between(now - timedelta(days=60), now + timedelta(1))
     assert any(i.anonymous for i in items)
     assert any(i.on_behalf_of and i.submitted_by for i in items)
-    assert any(i.kind == "complaint" for i in items)
+    complaints = [i for i in items if i.formal]
+    assert complaints and all(i.complainant_name and not i.anonymous for i in complaints)
     assert any(i.latitude is not None for i in items)
     assert [i for i in items if await store.media.count_for_feedback(i.id)]
     reopened = next(i for i in items if i.status == Status.REOPENED)

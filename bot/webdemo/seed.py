@@ -194,6 +194,7 @@ class _Seeder:
             latitude=point[0],
             longitude=point[1],
             anonymous=bool(entry.get("anonymous")),
+            complainant_name=entry.get("complainant"),
         )
         item = await self.store.feedback.create(new, media, user_id)
         moments = [sent_at]
