@@ -50,7 +50,7 @@ TOKEN = "123456:TEST-token-for-the-local-emulator"
 CODE = re.compile(rf"PA-[{CODE_ALPHABET}]{{5}}")
 BROADCAST = "Thông báo: tiêm phòng dại cho chó mèo tại nhà văn hóa xóm, sáng thứ Bảy"
 HAMLETS = ("Xóm 1", "Xóm 2", "Xóm 3")
-ERROR_NOTICE = "bot gặp sự cố"
+ERROR_NOTICE = "Loa Xã đang gặp sự cố"
 
 
 def png(seed: int) -> bytes:
@@ -112,7 +112,10 @@ class Resident:
     def decide(self):  # one table of what a person does on each screen
         """Return (what, coroutine factory) for the next action, from the latest screens."""
         emu, me = self.emu, self.id
-        onboarded = any((m.text or "").startswith(("Xong!", "Bạn cần gì?")) for m in self.visible())
+        onboarded = any(
+            (m.text or "").startswith("Xong.") or "cần gì? Mời chọn" in (m.text or "")
+            for m in self.visible()
+        )
 
         def tap(message, label):
             data = dict(message.buttons).get(label)
@@ -128,9 +131,9 @@ class Resident:
             text, labels = message.text or "", dict(message.buttons)
             if ERROR_NOTICE in text:
                 continue  # "try again": do again what the screen before asked
-            if "phản ánh chưa xử lý xong" in text or "Hôm nay bạn đã gửi" in text:
+            if "phản ánh chưa xử lý xong" in text or "phản ánh. Ngày mai" in text:
                 return "say /tracuu", lambda: emu.send_text(me, "/tracuu")
-            if "Xem lại trước khi gửi" in text or "Gửi phản ánh" in labels:
+            if "xem lại trước khi gửi" in text or "Gửi phản ánh" in labels:
                 return tap(message, "Gửi phản ánh")
             if "có tên hay ẩn danh" in text:
                 return tap(message, "Gửi có tên")
@@ -138,19 +141,19 @@ class Resident:
                 return tap(message, f"Ở {self.hamlet}")
             if text.startswith(("Đã nhận ảnh", "Đã đủ")):
                 return tap(message, "Xong, tiếp tục")
-            if text.startswith(("Bạn có ảnh không", "Bot không tải được ảnh", "Hãy gửi ảnh")):
+            if any(s in text for s in ("có ảnh về việc", "không tải được ảnh", "gửi ảnh, hoặc")):
                 return "photo", lambda: emu.send_photo(me, self.photo)
-            if text.startswith(("Hãy kể ngắn gọn", "Hãy gõ vài dòng", "Mô tả hơi ngắn")):
+            if any(s in text for s in ("kể ngắn gọn", "gõ vài dòng", "Mô tả hơi ngắn")):
                 return "describe", lambda: emu.send_text(me, self.description)
             if "thuộc lĩnh vực nào" in text or "bấm một lĩnh vực" in text:
                 return tap(message, "Môi trường")
-            if text.startswith("Bạn muốn gửi gì?"):
+            if "muốn gửi loại nào?" in text:
                 return tap(message, "Phản ánh, kiến nghị")
             if "Nhận tất cả (nên chọn)" in labels or "Đã ghi:" in text:
                 return tap(message, "Nhận tất cả (nên chọn)")
-            if "xóm nào" in text or "chưa hiểu" in text:
+            if "xóm nào" in text:
                 return tap(message, self.hamlet)
-            if "Đồng ý" in labels or text.startswith("Xin chào"):
+            if "Đồng ý" in labels or text.startswith("Kính chào"):
                 return tap(message, "Đồng ý")
             break
         if onboarded:

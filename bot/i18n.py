@@ -90,12 +90,13 @@ class Translator:
             return template
 
     def template(self, key: str) -> str:
-        """Return a sentence unfilled, its {names} kept, for code that fills them later."""
+        """Return a sentence with only the form of address filled, its other {names} kept,
+        for code that fills them later."""
         template = self._primary.get(key) or self._fallback.get(key)
         if template is None:
             log.error("missing catalog key %s", key)
             return key
-        return template
+        return self.fill(template)
 
     def fill(self, text: str) -> str:
         """Fill only {address} and {Address} in text that is not a catalog template (content)."""

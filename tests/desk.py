@@ -133,10 +133,10 @@ class Desk:
 
 
 def sent_code(replies: list[Reply]) -> str:
-    """Read the tracking code out of the "Đã nhận phản ánh. Mã của bạn: …" reply."""
+    """Read the tracking code out of the "Đã nhận phản ánh, kiến nghị … Mã: …" reply."""
     for reply in replies:
         if reply.text.startswith("Đã nhận phản ánh"):
-            return reply.text.split("Mã của bạn: ", 1)[1].split(".", 1)[0]
+            return reply.text.split("Mã: ", 1)[1].split(".", 1)[0]
     raise AssertionError(f"no tracking code in {[r.text for r in replies]}")
 
 

@@ -29,9 +29,9 @@ from storage.db import utcnow
 from storage.models import Role
 from tests.desk import CHANNEL, Caller, Desk, Town, seed_town
 
-NOT_ALLOWED = "Bạn không có quyền dùng chức năng này."
-STALE = "Nút này đã cũ hoặc không còn dùng được. Mời bạn chọn lại."
-NOT_FOUND = "Không tìm thấy phản ánh này trong số phản ánh bạn đã gửi. Bạn kiểm tra lại mã nhé."
+NOT_ALLOWED = "Chức năng này không dành cho ông/bà."
+STALE = "Nút này đã cũ hoặc không còn dùng được. Mời ông/bà chọn lại."
+NOT_FOUND = "Không tìm thấy mã này trong số phản ánh ông/bà đã gửi. Xin ông/bà kiểm tra lại mã."
 
 EVERYONE = frozenset(Role)
 OFFICIALS = frozenset({Role.OFFICIAL, Role.LEADER, Role.ADMIN})
@@ -274,7 +274,7 @@ async def test_no_staff_role_ever_sees_who_sent_an_anonymous_item(desk, tmp_path
     await head.says("/phananh")
     await head.presses("pa:behalf:other")
     await head.says(TAM)
-    for data in ("pa:kind:complaint", f"pa:cat:{commune.categories[1].id}"):
+    for data in ("pa:kind:petition", f"pa:cat:{commune.categories[1].id}"):
         await head.presses(data)
     await head.says("Hàng xóm lấn chiếm lối đi chung của ba hộ")
     for data in ("pa:photos:none", "pa:place:hamlet", "pa:anon:yes", "pa:send:yes"):

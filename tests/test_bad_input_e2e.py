@@ -31,7 +31,7 @@ async def test_odd_text_outside_a_flow_gets_a_hint_and_the_menu(world, text):
     await onboard(lan)
     answer = await lan.says(text)
     plain(answer)
-    assert answer[-1].text.startswith("Bạn cần gì?")
+    assert answer[-1].text.startswith("Ông/bà cần gì?")
 
 
 async def test_markup_characters_are_shown_literally(world):
@@ -69,7 +69,7 @@ async def test_sticker_during_onboarding_asks_again(world):
     await lan.says("/start")
     await lan.taps("Đồng ý")
     answer = await lan.sends_sticker()
-    assert "chưa hiểu" in answer[0].text
+    assert "chưa rõ ông/bà ở xóm nào" in answer[0].text
     assert "Xóm 1" in lan.buttons()
 
 
@@ -97,7 +97,7 @@ async def test_group_chat_command_asks_for_a_private_message(world):
     await world.emu.send_text(lan.id, "/start", chat_id=group)
     await world.settle()
     assert [m.text for m in world.emu.messages(group)] == [
-        "Mời bạn nhắn riêng cho bot để được phục vụ."
+        "Mời ông/bà nhắn riêng cho Loa Xã để được phục vụ."
     ]
     await world.emu.send_text(lan.id, "chao ca nha", chat_id=group)
     await world.settle()
@@ -124,7 +124,9 @@ async def test_one_persons_failure_does_not_stop_the_others(world):
         await conn.execute("DROP TABLE subscriptions")
 
     answer = await lan.taps("Nhận tất cả (nên chọn)")
-    assert answer[0].text == "Xin lỗi, bot gặp sự cố. Bạn thử lại sau ít phút nhé."
+    assert answer[0].text == (
+        "Xin lỗi ông/bà, Loa Xã đang gặp sự cố. Mời ông/bà thử lại sau ít phút."
+    )
     plain(answer)
 
     await hoa.says("/start")
@@ -140,8 +142,8 @@ async def test_a_flood_from_one_person_is_cut_and_others_are_served(world):
         await world.emu.send_text(spam.id, f"tin {n}")
     await world.settle()
     texts = [m.text for m in world.emu.messages(spam.id)]
-    assert texts.count("Bạn gửi nhanh quá. Bạn chờ một chút rồi gửi lại nhé.") == 1
-    greetings = len([t for t in texts if t.startswith("Xin chào")])
+    assert texts.count("Ông/bà gửi nhanh quá. Mời ông/bà chờ một chút rồi gửi lại.") == 1
+    greetings = len([t for t in texts if t.startswith("Kính chào")])
     assert 1 <= greetings <= 5  # the rest were dropped unread, before taking any lock
     answer = await hoa.says("/start")
-    assert answer[0].text.startswith("Xin chào")
+    assert answer[0].text.startswith("Kính chào")

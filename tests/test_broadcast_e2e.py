@@ -110,7 +110,7 @@ async def test_the_report_counts_a_blocked_resident_as_unreachable(world):
     await compose(chu_tich)
     await chu_tich.taps("Người đăng ký một mục tin")
     preview = await chu_tich.taps("Tìm hiểu pháp luật")
-    assert 'người đăng ký mục "Tìm hiểu pháp luật": 2 người' in preview[-1].text
+    assert "người đăng ký mục “Tìm hiểu pháp luật”: 2 người" in preview[-1].text
     await chu_tich.taps("Gửi ngay")
     await world.drain()
     assert got(world, lan) and not got(world, hoa)
@@ -155,9 +155,9 @@ async def test_residents_cannot_broadcast_nor_press_forged_buttons(world):
     lan = await sign_up(world, "Lan")
     minh = await world.staff("Minh", Role.OFFICIAL)
     other = await world.staff("Tư", Role.OFFICIAL)
-    assert "không có quyền" in (await lan.says("/thongbao"))[0].text
+    assert "không dành cho ông/bà" in (await lan.says("/thongbao"))[0].text
     for forged in ("tb:send", "tb:aud:all", "tb:cancel:1", "tb:confirm", "tb:start"):
-        assert "không có quyền" in (await lan.presses(forged))[0].text, forged
+        assert "không dành cho ông/bà" in (await lan.presses(forged))[0].text, forged
     # An official may not jump to "send" with a button the bot never offered.
     assert "Nút này đã cũ" in (await minh.presses("tb:send"))[0].text
 
@@ -168,7 +168,7 @@ async def test_residents_cannot_broadcast_nor_press_forged_buttons(world):
     await minh.says(later.strftime("%H:%M"))
     await minh.taps("Xác nhận hẹn giờ")
     refused = await other.presses("tb:cancel:1")  # not the author, not a leader
-    assert refused[0].text == "Bạn không hủy được thông báo này."
+    assert refused[0].text == "Tài khoản này không hủy được thông báo này."
     assert (await world.store.broadcasts.get(1)).status == "queued"
     assert not got(world, lan)
 

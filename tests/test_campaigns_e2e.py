@@ -72,7 +72,7 @@ async def resident_of(world, person):
 
 
 def campaign_texts(world, person) -> list[str]:
-    footer = "Không muốn nhận bài tuyên truyền nữa?"
+    footer = "Ông/bà không muốn nhận bài tìm hiểu pháp luật nữa?"
     return [m.text for m in world.emu.messages(person.id) if m.text and footer in m.text]
 
 
@@ -159,7 +159,7 @@ async def test_theodoi_toggles_topics_pauses_and_resumes(world):
     lan = world.resident("Lan")
     await onboard(lan)
     shown = await lan.says("/theodoi")
-    assert "Tin bạn nhận từ xã" in shown[-1].text
+    assert "Tin ông/bà nhận từ xã" in shown[-1].text
     assert lan.buttons()[:4] == [
         "✓ Thông báo của xã", "✓ Tìm hiểu pháp luật", "✓ Khảo sát ý kiến", "Tạm dừng mọi tin",
     ]  # fmt: skip
@@ -178,7 +178,7 @@ async def test_theodoi_toggles_topics_pauses_and_resumes(world):
     await lan.says("2")  # typed number: the second button, as on Zalo
     assert "○ Tìm hiểu pháp luật" in lan.buttons()
     answer = await lan.taps("Xong")
-    assert answer[0].text == "Đã lưu lựa chọn của bạn."
+    assert answer[0].text == "Đã lưu lựa chọn của ông/bà."
 
 
 async def test_typing_dung_mid_flow_stops_pushes_and_keeps_the_flow(world):
@@ -198,7 +198,7 @@ async def test_typing_dung_mid_flow_stops_pushes_and_keeps_the_flow(world):
     await lan.taps("Môi trường")
 
     answer = await lan.says("Dừng!")
-    assert "không nhận tin tự động nữa" in answer[0].text
+    assert "không nhận tin tự động của xã nữa" in answer[0].text
     assert "vẫn được giữ" in answer[-1].text
     assert (await resident_of(world, lan)).status is ResidentStatus.STOPPED
     [campaign_row] = await world.store.outbox.list_by_source("campaign:thu:dcs-luat-2022")

@@ -141,6 +141,8 @@ async def test_an_anonymous_denunciation_is_refused_as_one_and_offered_as_anonym
     assert "Gửi ẩn danh" not in lan.buttons()
     assert "Gửi thành phản ánh ẩn danh" in lan.buttons()
 
+    forged = await lan.presses("pa:anon:yes")  # the button a petition offers, never offered here
+    assert "Gửi ẩn danh" not in lan.buttons() and forged[0].text.startswith("Nút này đã cũ")
     again = await lan.says("gui an danh")  # asking for anonymity: the reason again, not a name
     assert "không được xử lý như một tố cáo" in again[0].text
     review = await lan.taps("Gửi thành phản ánh ẩn danh")

@@ -14,7 +14,7 @@ from storage.db import utcnow
 from storage.models import SessionKey
 from tests.test_onboarding_e2e import onboard
 
-PRIVATELY = "Mời bạn nhắn riêng cho bot để được phục vụ."
+PRIVATELY = "Mời ông/bà nhắn riêng cho Loa Xã để được phục vụ."
 PDF = b"%PDF-1.4\n%%EOF\n"
 JPEG = b"\xff\xd8\xff\xe0fakejpeg"
 
@@ -62,7 +62,7 @@ async def test_media_edits_and_presses_in_a_group_are_ignored_mid_conversation(w
     assert await _counts(world) == counts
     assert len(emu.answered_callbacks) == answered + 8  # every tap's spinner was stopped
     await lan.taps("Môi trường")  # the conversation goes on where she left it
-    assert lan.last_text().startswith("Hãy kể ngắn gọn: việc gì, ở đâu, từ khi nào.")
+    assert lan.last_text().startswith("Mời ông/bà kể ngắn gọn: việc gì, ở đâu, từ khi nào.")
 
 
 async def test_commands_in_a_group_ask_for_a_private_message_and_change_nothing(world):

@@ -105,4 +105,4 @@ def test_missing_key_returns_the_key():
 
 
 def test_missing_value_returns_the_template_instead_of_raising():
-    assert Translator("vi")("onb.welcome_back") == "Chào mừng {address} quay lại, {name}."
+    assert Translator("vi")("onb.welcome_back") == "Chào mừng ông/bà quay lại, {name}."

@@ -64,7 +64,7 @@ async def test_consultation_reaches_only_its_hamlets_and_counts_one_answer_each(
     assert "không có đợt lấy ý kiến" in answer[0].text.lower()
     consultation = (await world.store.participation.consultations("open"))[0]
     forged = await nam.presses(f"lk:ans:{consultation.id}:0", message_id=999_999)
-    assert "không dành cho xóm của bạn" in forged[0].text
+    assert "không dành cho xóm của ông/bà" in forged[0].text
     assert await world.store.participation.tally(consultation.id) == {"Xóm 1": {0: 1, 1: 1}}
 
     assert await consult_results.close(world.store, world.commune, consultation)
@@ -105,7 +105,7 @@ async def test_resident_cannot_open_a_consultation(world):
     lan = world.resident("Lan")
     await onboard(lan)
     answer = await lan.presses("lk:new", message_id=999_999)
-    assert answer[0].text == "Bạn không có quyền dùng chức năng này."
+    assert answer[0].text == "Chức năng này không dành cho ông/bà."
     assert await world.store.participation.consultations("open", "closed") == []
 
 

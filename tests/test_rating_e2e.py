@@ -42,7 +42,7 @@ async def test_qr_deep_link_leads_a_newcomer_through_onboarding_to_the_rating(wo
     answer = await lan.taps("Nhận tất cả (nên chọn)")
     assert "Trung tâm Phục vụ hành chính công xã" in answer[-1].text
     answer = await rate_fully(lan)
-    assert answer[0].text.startswith("Cảm ơn bạn đã đánh giá")
+    assert answer[0].text.startswith("Cảm ơn ông/bà đã đánh giá")
     row = await world.store.db.fetchone(
         "SELECT desk, service, mode, c1, c2, c3, c4, c5 FROM ratings"
     )
@@ -54,7 +54,7 @@ async def test_registered_resident_scanning_the_qr_goes_straight_to_the_rating(w
     lan = world.resident("Lan")
     await onboard(lan)
     answer = await lan.says("/start rate_mot-cua")
-    assert "Bạn vừa làm thủ tục gì?" in answer[-1].text
+    assert "Ông/bà vừa làm thủ tục gì?" in answer[-1].text
 
 
 async def test_quick_rating_and_one_rating_per_visit(world):

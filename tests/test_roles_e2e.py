@@ -10,7 +10,7 @@ async def test_resident_typing_a_staff_command_is_refused(world):
     lan = world.resident("Lan")
     await onboard(lan)
     answer = await lan.says("/thongke")
-    assert answer[0].text == "Bạn không có quyền dùng chức năng này."
+    assert answer[0].text == "Chức năng này không dành cho ông/bà."
     assert "Xóm" not in " ".join(m.text for m in answer)
 
 
@@ -20,7 +20,7 @@ async def test_resident_pressing_a_forged_staff_button_is_refused_and_nothing_ch
     await lan.says("/xoadulieu")  # a flow in progress must survive the forged press
     before = await world.store.db.fetchall("SELECT * FROM sessions")
     answer = await lan.presses("tk:start", message_id=999_999)  # a crafted client request
-    assert answer[0].text == "Bạn không có quyền dùng chức năng này."
+    assert answer[0].text == "Chức năng này không dành cho ông/bà."
     after = await world.store.db.fetchall("SELECT * FROM sessions")
     assert [tuple(r) for r in before] == [tuple(r) for r in after]
     answer = await lan.taps("Không xóa")
@@ -57,10 +57,10 @@ async def test_staff_removed_mid_session_loses_access_at_once(world):
     await minh.says("/start")
     await world.store.staff.remove("telegram", str(minh.id))
     answer = await minh.presses("tk:start")
-    assert answer[0].text == "Bạn không có quyền dùng chức năng này."
+    assert answer[0].text == "Chức năng này không dành cho ông/bà."
 
 
 async def test_hamlet_head_cannot_read_statistics(world):
     tu = await world.staff("Trưởng xóm Tư", Role.HAMLET_HEAD)
     answer = await tu.says("/thongke")
-    assert answer[0].text == "Bạn không có quyền dùng chức năng này."
+    assert answer[0].text == "Chức năng này không dành cho ông/bà."

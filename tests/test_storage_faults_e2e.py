@@ -22,7 +22,9 @@ from storage.models import Role, SessionKey
 from tests.test_feedback_e2e import CODE, png, start_feedback
 from tests.test_onboarding_e2e import onboard
 
-BUSY = "Hệ thống đang bận. Bạn thử lại sau ít phút nhé. Những gì bạn gửi trước đó vẫn được giữ."
+BUSY = (
+    "Hệ thống đang bận. Mời ông/bà thử lại sau ít phút. Những gì ông/bà gửi trước đó vẫn được giữ."
+)
 SEND = "Gửi phản ánh"
 # Long enough that two descriptions do not fit in one 4 KiB page: the second needs a new one.
 LONG = ("Mương thoát nước đầu xóm bị tắc, rác thải ứ đọng, bốc mùi hôi thối suốt tuần. " * 30)[
@@ -36,7 +38,7 @@ async def _to_review(world, person, text: str) -> None:
     await person.taps("Xong, tiếp tục")
     await person.taps("Ở Xóm 3")
     await person.taps("Gửi có tên")
-    assert person.last_text().startswith("Xem lại trước khi gửi")
+    assert person.last_text().startswith("Mời ông/bà xem lại trước khi gửi")
 
 
 async def _session_step(world, person) -> str | None:

@@ -103,8 +103,8 @@ async def test_resident_onboards_on_zalo_by_typing_numbers(world):
     assert lan.choices()[:3] == ["Xóm 1", "Xóm 2", "Xóm 3"]
     await lan.says("3")
     final = await lan.picks("Nhận tất cả (nên chọn)")
-    assert final[0].text.startswith("Xong!")
-    assert final[-1].text.startswith("Bạn cần gì?")
+    assert final[0].text.startswith("Xong. Ông/bà đã đăng ký.")
+    assert final[-1].text.startswith("Ông/bà cần gì?")
     assert "Hướng dẫn sử dụng" in lan.choices()
 
     resident = await resident_of(world, lan)
@@ -295,7 +295,7 @@ async def test_a_service_rating_by_typed_numbers(world):
     await lan.picks("Nhanh: 1 câu")
     await lan.says("4")  # the scale runs 1..5, so the number is the score
     answer = await lan.picks("Không góp ý")
-    assert answer[0].text.startswith("Cảm ơn bạn đã đánh giá")
+    assert answer[0].text.startswith("Cảm ơn ông/bà đã đánh giá")
     row = await world.store.db.fetchone("SELECT channel, service, overall FROM ratings")
     assert tuple(row) == ("zalo", "chung-thuc", 4)
 
@@ -310,13 +310,13 @@ async def test_a_survey_pushed_to_zalo_is_answered(world, monkeypatch):
     assert await survey_flow.open_round(world.store, world.commune, bank.rounds[0], now) == 1
     await world.drain()
     pushed = await lan.catch_up()
-    assert pushed[-1].text.startswith("Xã mời bạn trả lời khảo sát «Khảo sát thử»")
+    assert pushed[-1].text.startswith("Xã mời ông/bà trả lời khảo sát “Khảo sát thử”")
     answer = await lan.picks("Trả lời khảo sát")  # a pushed list: read by the adapter
     assert "Câu 1/3" in answer[-1].text
     await lan.says("co")
     await lan.says("4")
-    answer = await lan.says("chua tot")
-    assert answer[0].text.startswith("Cảm ơn bạn đã trả lời")
+    answer = await lan.says("2 kem")
+    assert answer[0].text.startswith("Cảm ơn ông/bà đã trả lời")
     resident = await resident_of(world, lan)
     answers = await world.store.surveys.answered("test-round", resident.id)
     assert answers == {"q-hop": 1, "q-rac": 4, "q-tt": 2}
@@ -332,7 +332,7 @@ async def test_sticker_voice_and_unsupported_messages_get_the_explanation(world)
         await send(lan.id)
         answer = await lan.catch_up()
         assert answer[0].text == t("error.unsupported")
-        assert answer[-1].text.startswith("Bạn cần gì?")
+        assert answer[-1].text.startswith("Ông/bà cần gì?")
 
 
 # --- the webhook's guard ---------------------------------------------------------------------
