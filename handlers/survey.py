@@ -169,7 +169,7 @@ async def close_round(store: Storage, commune: Commune, survey: Round, now: date
             parts.append(
                 t("survey.hamlet_hidden", hamlet=person.hamlet, min=commune.survey_min_cell)
             )
-        parts.append(survey.response or t("survey.response_pending"))
+        parts.append(t.fill(survey.response) or t("survey.response_pending"))
         pushes.append(Push(person.channel, person.chat_id, Reply("\n".join(parts)), kind="survey",
                            source=f"survey:{survey.id}:results", priority=7,
                            resident_id=person.resident_id, not_before=when))  # fmt: skip

@@ -27,7 +27,9 @@ QUESTIONS = """
 
 
 def rounds(
-    start: date, end: date, response: str = "Xã sẽ thêm một chuyến thu gom rác mỗi tuần."
+    start: date,
+    end: date,
+    response: str = "Cảm ơn {address} đã góp ý. Xã sẽ thêm một chuyến thu gom rác mỗi tuần.",
 ) -> str:
     return f"""
 - id: test-round
@@ -135,7 +137,7 @@ async def test_close_sends_results_and_hides_thin_hamlets(world, bank):
         and "Riêng Xóm 1" in first
         and "Quản trị môi trường: 38%" in first
     )
-    assert "Xã sẽ thêm một chuyến thu gom rác" in first
+    assert "Cảm ơn ông/bà đã góp ý. Xã sẽ thêm một chuyến thu gom rác" in first
     thin = world.emu.messages(people[-1].id)[-1].text
     assert "Riêng Xóm 2" not in thin and "dưới 5 người" in thin
 
