@@ -22,9 +22,10 @@ from tests.test_onboarding_e2e import onboard
 VI = catalog("vi")
 PLACEHOLDER = re.compile(r"\{[Aa]ddress\}")
 
-# Staff-facing keys that address the official in person ("anh/chị", "Mời gõ lại"): the only
-# strings allowed to name a person without the residents' form of address.
+# Staff- and operator-facing keys: the only strings that may address an official in person
+# ("anh/chị", "Mời gõ lại") and, for the command line an operator reads, speak of the "bot".
 STAFF_FACING = (
+    "cli.",
     "inbox.",
     "outreach.bc_",
     "supervision.",
