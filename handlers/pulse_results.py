@@ -33,7 +33,8 @@ class RoundResults:
     hidden: tuple[str, ...]  # hamlets below the minimum
 
 
-def _add(scores: dict[int, Score], question: Question, value: int, count: int) -> None:
+def add_answer(scores: dict[int, Score], question: Question, value: int, count: int) -> None:
+    """Count `count` answers `value` to `question` in its dimension's score."""
     if not question.takes_side(value):  # "không rõ" is neither good nor bad
         return
     old = scores.get(question.dimension, Score(0, 0))
@@ -55,9 +56,9 @@ def compute(
         question = bank.questions.get(question_id)
         if question is None or question_id not in survey.questions:
             continue
-        _add(commune, question, value, count)
+        add_answer(commune, question, value, count)
         if hamlet is not None:
-            _add(by_hamlet[hamlet], question, value, count)
+            add_answer(by_hamlet[hamlet], question, value, count)
     shown = {h: s for h, s in by_hamlet.items() if respondents.get(h, 0) >= min_cell}
     hidden = tuple(sorted(h for h in by_hamlet if h not in shown))
     return RoundResults(commune, dict(shown), respondents, hidden)

@@ -8,7 +8,8 @@ Overdue at a moment T: an item received before T, whose deadline is before T's l
 and that was still open at T: open now, or closed (resolved, transferred, rejected) at or
 after T. The closing moment is `resolved_at` for a resolved item and the time of the
 event that transferred or rejected it otherwise. An item resolved before T and reopened
-after it counts as open at T (its earlier resolution time is not kept).
+after it counts as open at T (its earlier resolution time is not kept). Complaints and
+denunciations are never overdue: their laws set their time limits, not the commune.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from storage.db import Database, to_db_time
-from storage.feedback import OPEN_SQL
+from storage.feedback import FORMAL_SQL, OPEN_SQL
 from storage.ratings import COMPONENTS, Satisfaction
 from storage.reports_reach import ReachReports
 
@@ -94,14 +95,15 @@ class ReportsRepo(ReachReports):
         median time it took, in one pass over the resolution index.
 
         Durations are counted to the nearest hour (a histogram, not a sort of every item),
-        which is finer than the tenth of a day reports show.
+        which is finer than the tenth of a day reports show. Complaints and denunciations
+        are left out: their laws set their time limits, not the commune's deadlines.
         """
         rows = await self.db.fetchall(
             "SELECT category, date(resolved_at, ?1) <= deadline,"
             " CAST(ROUND((julianday(resolved_at) - julianday(created_at)) * 24) AS INTEGER),"
             " date(created_at, ?1), date(resolved_at, ?1),"
             " COUNT(*) FROM feedback WHERE resolved_at >= ?2 AND resolved_at < ?3"
-            " AND +status = 'resolved' GROUP BY 1, 2, 3, 4, 5",
+            f" AND +status = 'resolved' AND +kind NOT IN {FORMAL_SQL} GROUP BY 1, 2, 3, 4, 5",
             (local_modifier(offset), to_db_time(start), to_db_time(end)),
         )
         by_category: dict[str, tuple[int, int]] = {}
@@ -180,10 +182,10 @@ class ReportsRepo(ReachReports):
         # keeps SQLite from walking the status index over every closed item instead.
         return (
             f"SELECT {columns} FROM feedback f WHERE f.status IN {OPEN_SQL}"
-            " AND f.deadline < ? AND f.created_at < ?"
+            f" AND f.deadline < ? AND f.created_at < ? AND f.kind NOT IN {FORMAL_SQL}"
             f" UNION ALL SELECT {columns} FROM feedback f WHERE f.updated_at >= ?"
             f" AND +f.status IN {_CLOSED_SQL} AND +f.deadline < ? AND +f.created_at < ?"
-            f" AND {_CLOSED_AT} >= ?"
+            f" AND {_CLOSED_AT} >= ? AND f.kind NOT IN {FORMAL_SQL}"
         )
 
     @staticmethod

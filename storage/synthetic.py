@@ -34,6 +34,7 @@ class FeedbackRow:
     rating_comment: str | None = None
     rated_at: datetime | None = None
     description: str = "Synthetic feedback item"
+    kind: str = "petition"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +84,9 @@ class Synthetic:
                     "INSERT INTO feedback (code, channel, resident_id, kind, category, description,"
                     " hamlet, anonymous, status, assignee_id, deadline, rating, rating_comment,"
                     " rated_at, created_at, updated_at, resolved_at)"
-                    " VALUES (?, 'telegram', ?, 'petition', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " VALUES (?, 'telegram', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
-                        r.code, r.resident_id, r.category, r.description, r.hamlet,
+                        r.code, r.resident_id, r.kind, r.category, r.description, r.hamlet,
                         int(r.anonymous), r.status, r.assignee_id, r.deadline.isoformat(),
                         r.rating, r.rating_comment, _t(r.rated_at), _t(r.created_at),
                         _t(updated), _t(r.resolved_at),

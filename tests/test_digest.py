@@ -241,3 +241,28 @@ async def test_the_scheduled_job_runs_once_a_week(store, seeded, commune):
     clock.moment = next_monday
     assert await scheduler.fire("digest", next_monday) is True
     assert len(await store.outbox.list_by_source("digest:2026-W49:text")) == 1
+
+
+async def test_complaints_and_denunciations_are_not_measured_by_feedback_deadlines(
+    store, seeded, commune
+):
+    """Their laws set their time limits: never overdue, not in on-time or time-to-resolve."""
+    from storage.synthetic import FeedbackRow, Synthetic
+    from tests.report_seed import at
+
+    before = (await gather(store, commune, W48)).current.feedback
+    await Synthetic(store.db).feedback([
+        # A complaint open past its stored date, and a denunciation "resolved late" in W48.
+        FeedbackRow("KN-TEST1", "can-bo", "Xóm 2", "new", W48.start.date(), at(11, 2),
+                    kind="complaint"),
+        FeedbackRow("TC-TEST2", "can-bo", "Xóm 2", "resolved", W48.start.date(), at(11, 2),
+                    resolved_at=at(11, 25), kind="denunciation"),
+    ])  # fmt: skip
+    data = await gather(store, commune, W48)
+    now = data.current.feedback
+    assert (now.resolved, now.on_time, now.overdue) == (
+        before.resolved, before.on_time, before.overdue
+    )
+    assert now.median_workdays == before.median_workdays
+    assert now.overdue_by_category == before.overdue_by_category
+    assert {i.code for i in data.oldest_overdue}.isdisjoint({"KN-TEST1", "TC-TEST2"})

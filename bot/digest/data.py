@@ -28,7 +28,7 @@ from bot.config import Commune
 from bot.digest.period import Period
 from bot.workdays import WorkCalendar
 from content.pulse import bank
-from handlers.pulse_results import Score
+from handlers.pulse_results import Score, add_answer
 from storage import Storage
 from storage.ratings import Satisfaction
 from storage.reports import OverdueItem
@@ -200,11 +200,8 @@ async def _pulse(store: Storage, commune: Commune, start: datetime, end: datetim
         questions = bank().questions
         for question_id, value, count in await store.reports.survey_tallies(start, end):
             question = questions.get(question_id)
-            if question is None:
-                continue
-            old = scores.get(question.dimension, Score(0, 0))
-            good = count if question.is_good(value) else 0
-            scores[question.dimension] = Score(old.count + count, old.good + good)
+            if question is not None:
+                add_answer(scores, question, value, count)
     return PulseFigures(respondents, by_hamlet, dict(sorted(scores.items())), hidden)
 
 
