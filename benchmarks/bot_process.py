@@ -45,6 +45,7 @@ async def loaxa(args: argparse.Namespace) -> dict:
         telegram_rate_per_second=args.rate,
         telegram_per_chat_per_second=args.per_chat,
         allow_sample=True,  # the bundled sample commune: a test or a trial
+        http_port=0,
         _env_file=None,
     )
     commune, _ = load_commune(None)

@@ -13,15 +13,20 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from bot import backups
+from bot.backups import BackupPolicy
 from bot.channels.base import ServiceUnreachable
 from bot.config import Commune, ConfigError, Settings
 from bot.delivery import Delivery
 from bot.i18n import translator
 from bot.jobs import build_jobs
+from bot.metrics import Live, Metrics
 from bot.router import Router
 from bot.scheduler import Scheduler
 from bot.workdays import vietnam_holidays
-from storage import Storage
+from storage import Storage, StorageError
+from storage.db import utcnow
+from storage.files import DatabaseLock
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -98,6 +103,10 @@ class LoaXa:
         self._web_runner: web.AppRunner | None = None
         self.delivery: Delivery | None = None
         self.scheduler: Scheduler | None = None
+        self.backups = BackupPolicy.from_settings(settings)
+        self.metrics = Metrics(self._live)
+        self.http_port: int | None = None  # the port the HTTP server got (LOAXA_HTTP_PORT=0)
+        self._lock: DatabaseLock | None = None
 
     async def start(self) -> None:
         """Open storage, build the channels, connect them and start receiving.
@@ -114,32 +123,49 @@ class LoaXa:
                 " configured; set a Telegram or a Zalo bot token (or both)",
                 "cli.no_channel",
             )
+        self._take_lock()
         self.store = await Storage.open(settings.db, busy_timeout_ms=settings.db_busy_timeout_ms)
         vietnam_holidays().get(date.today())  # now, not in the first resident's deadline
         await sync_staff(self.store, self.commune)
         self.router = Router(self.store, self.commune, flood_limit=settings.flood_limit)
-        web_app = web.Application(client_max_size=MAX_BODY) if self._needs_web() else None
+        self._timed = self.metrics.timed(self.router.handle)  # what the channels call
+        web_app = web.Application(client_max_size=MAX_BODY)  # in every mode: /healthz, /metrics
         if settings.telegram_token is not None:
             self._add_telegram()
         if settings.zalo_token is not None:
             self._add_zalo()
         for channel in self.channels:
             channel.add_routes(web_app)
-        if web_app is not None:  # before connecting: /healthz answers while we keep trying
-            await self._start_web(web_app)
+        await self._start_web(web_app)  # before connecting: /healthz answers while we keep trying
         for channel in self.channels:
             await self._connect(channel)
         await self.refresh_command_menus()
         self.delivery = Delivery.from_settings(self.store, self.channels, settings)
         await self.delivery.start()
-        jobs = build_jobs(self.store, self.commune, demo=self.demo)
+        jobs = build_jobs(self.store, self.commune, self.backups, demo=self.demo)
         self.scheduler = Scheduler(self.store, self.commune.zone, jobs)
         if self.run_jobs:
             await self.scheduler.start()
         gc.freeze()  # what start-up built lives as long as the process: stop re-scanning it
 
-    def _needs_web(self) -> bool:
-        return bool(self.settings.telegram_webhook_url or self.settings.zalo_webhook_url)
+    def _take_lock(self) -> None:
+        """Hold the database's lock while running: one bot per file, no restore under it."""
+        if str(self.settings.db) == ":memory:":
+            return
+        lock = DatabaseLock(self.settings.db)
+        if not lock.acquire():
+            raise StorageError(
+                f"{self.settings.db}: another Loa Xã (process {lock.holder()}) is running on"
+                " this database; stop it first"
+            )
+        self._lock = lock
+
+    def _live(self) -> Live:
+        return Live(
+            deliveries=self.delivery.counters if self.delivery is not None else {},
+            update_errors=self.router.errors if self.router is not None else 0,
+            jobs=self.scheduler.runs if self.scheduler is not None else {},
+        )
 
     def _add_telegram(self) -> None:
         from bot.channels.telegram import TelegramChannel
@@ -147,7 +173,7 @@ class LoaXa:
         t = translator(self.commune.language, self.commune.address)
         channel = TelegramChannel(
             self.settings,
-            self.router.handle,
+            self._timed,
             notices={"group": t("error.group_only_private"), "error": t("error.generic")},
             poll_timeout=self.poll_timeout,
         )
@@ -159,7 +185,7 @@ class LoaXa:
 
         channel = ZaloChannel(
             self.settings,
-            self.router.handle,
+            self._timed,
             InboxQueue(self.store.db),
             language=self.commune.language,
             address=self.commune.address,
@@ -215,11 +241,23 @@ class LoaXa:
 
     async def _start_web(self, web_app: web.Application) -> None:
         web_app.router.add_get("/healthz", self._health)
+        metrics = self.metrics.handler(lambda: self.store, self.backups.folder)
+        web_app.router.add_get("/metrics", metrics)
         self._web_runner = web.AppRunner(web_app, access_log=None)
         await self._web_runner.setup()
-        site = web.TCPSite(self._web_runner, self.settings.http_host, self.settings.http_port)
-        await site.start()
-        log.info("HTTP server on %s:%s", self.settings.http_host, self.settings.http_port)
+        host, port = self.settings.http_host, self.settings.http_port
+        site = web.TCPSite(self._web_runner, host, port)
+        try:
+            await site.start()
+        except OSError as exc:  # the port is taken, or the host is not this machine's
+            raise ConfigError(
+                f"environment/.env: LOAXA_HTTP_HOST, LOAXA_HTTP_PORT: cannot listen on"
+                f" {host}:{port} ({exc.strerror or exc})"
+            ) from exc
+        server = getattr(site, "_server", None)
+        sockets = getattr(server, "sockets", None) or ()
+        self.http_port = sockets[0].getsockname()[1] if sockets else port
+        log.info("HTTP server on %s:%s", host, self.http_port)
 
     async def stop(self) -> None:
         """Stop pushing and receiving, finish what is in hand, close storage."""
@@ -239,14 +277,43 @@ class LoaXa:
             await self._web_runner.cleanup()
             self._web_runner = None
         if self.store is not None:
+            await self._checkpoint()
             await self.store.close()
             self.store = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    async def _checkpoint(self) -> None:
+        """Fold the write-ahead log into the database file, so a stopped bot leaves one file."""
+        try:
+            complete = await self.store.db.checkpoint()
+        except Exception as exc:  # a full disk, say: the log stays and SQLite replays it
+            log.warning("could not checkpoint the database: %s", exc)
+        else:
+            if complete:
+                log.info("checkpointed the database")
+            else:
+                log.warning("another connection kept the checkpoint from completing")
 
     async def _health(self, _: web.Request) -> web.Response:
-        """Answer 200 {"ok": true, ...} when the bot is serving, else 503 and why."""
+        """Answer 200 {"ok": true, ...} when the bot is serving, else 503 and why; with the
+        newest backup's age ("stale": missing or over two days old, which is not a 503)."""
         health = self.connection_health()
         ok = bool(health["connected"])
-        return web.json_response({"ok": ok, **health}, status=200 if ok else 503)
+        body = {"ok": ok, **health, "backup": self._backup_health()}
+        return web.json_response(body, status=200 if ok else 503)
+
+    def _backup_health(self) -> dict[str, object]:
+        now = utcnow()
+        newest = backups.newest(self.backups.folder)
+        return {
+            "newest": None if newest is None else newest[1].name,
+            "age_hours": None
+            if newest is None
+            else round((now - newest[0]).total_seconds() / 3600, 1),
+            "stale": backups.is_stale(self.backups.folder, now),
+        }
 
     async def __aenter__(self) -> LoaXa:
         try:

@@ -113,6 +113,7 @@ async def run_demo(commune: Commune, *, script: bool = False, db_path: str | Non
                 telegram_file_url=emu.file_url,
                 db=database,
                 allow_sample=True,  # the bundled sample commune: a test or a trial
+                http_port=0,  # the demo's own bot: its /healthz on any free port
                 _env_file=None,
             )
             t = translator(commune.language)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from bot import backups
 from bot.campaigns import outreach_jobs
 from bot.config import Commune
 from bot.scheduler import Job, weekly
@@ -16,9 +17,15 @@ from storage import Storage
 log = logging.getLogger(__name__)
 
 
-def build_jobs(store: Storage, commune: Commune, *, demo: bool = False) -> list[Job]:
-    """Return every job: deadline checks, survey rounds, housekeeping (`demo`: campaigns
-    also send unreviewed items, with their note)."""
+def build_jobs(
+    store: Storage,
+    commune: Commune,
+    backup: backups.BackupPolicy | None = None,
+    *,
+    demo: bool = False,
+) -> list[Job]:
+    """Return every job: deadline checks, survey rounds, housekeeping, the daily backup
+    (`demo`: campaigns also send unreviewed items, with their note)."""
 
     async def deadlines(now: datetime) -> object:
         return await check_deadlines(store, commune, now.astimezone(commune.zone).date())
@@ -63,8 +70,15 @@ def build_jobs(store: Storage, commune: Commune, *, demo: bool = False) -> list[
 
         return await weekly_digest(store, commune, now)
 
+    async def backup_job(now: datetime) -> dict[str, object]:
+        """Write today's backup, check it, and delete the copies no longer kept."""
+        assert backup is not None
+        return await backups.take(store, backup, now)
+
     when = commune.digest
+    daily_backup = [Job("backup", backup_job, {"hour": 2, "minute": 45})] if backup else []
     return [
+        *daily_backup,
         Job(
             "digest",
             digest,

@@ -54,6 +54,7 @@ class Router:
         self._waiting: dict[SessionKey, int] = {}
         self._recent: dict[SessionKey, deque[float]] = {}
         self._warned: dict[SessionKey, float] = {}
+        self.errors = 0  # updates whose handling raised (answered with a plain sentence)
 
     def commands_for(self, role: Role) -> list[str]:
         """List the commands a role may use, in menu order."""
@@ -104,6 +105,7 @@ class Router:
         try:
             return await self._handle(msg)
         except Exception as exc:
+            self.errors += 1
             log.exception("failed to handle a %s message on %s", msg.kind, msg.channel)
             t = translator(None, self.commune.address)
             return [Reply(t("error.busy" if is_transient(exc) else "error.generic"))]

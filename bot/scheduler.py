@@ -15,6 +15,7 @@ no key, so the next start (or the next scheduled time) tries again.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -69,6 +70,7 @@ class Scheduler:
         self.clock = clock
         self._aps: AsyncIOScheduler | None = None
         self._running: set[str] = set()  # a slow job is never started twice at once
+        self.runs: Counter[tuple[str, str]] = Counter()  # (job, "ok" | "failed"): /metrics
 
     def trigger(self, job: Job) -> CronTrigger:
         return CronTrigger(timezone=self.zone, **job.cron)
@@ -125,6 +127,7 @@ class Scheduler:
         try:
             result = await job.run(now)
         except Exception:
+            self.runs[(name, "failed")] += 1
             log.exception("job %s failed; it will run again at the next start", name)
             return False
         finally:
@@ -132,6 +135,7 @@ class Scheduler:
         # Claimed after the work, so a crash half-way runs it again at the next start; the
         # pushes it made are unique by source in the outbox, so nobody gets them twice.
         await self.store.jobs.claim(key, job.name)
+        self.runs[(name, "ok")] += 1
         log.info("job %s ran: %s", name, result)
         return True
 

@@ -306,7 +306,9 @@ class Database:
                 f"{target}: already exists; choose a new file name", "cli.file_exists", path=target
             )
         try:
-            async with aiosqlite.connect(target) as dest:
+            # Under the write lock: the writing connection may be inside another task's
+            # transaction, and a backup taken there would copy its uncommitted rows.
+            async with aiosqlite.connect(target) as dest, self._write_lock:
                 await self.conn.backup(dest)
         except sqlite3.Error as exc:
             with suppress(OSError):  # a partial copy must not pass for a backup

@@ -47,6 +47,7 @@ async def main(args: argparse.Namespace) -> None:
         delivery_in_flight=args.in_flight,
         delivery_retry_seconds=0.05,
         allow_sample=True,  # the bundled sample commune: a test or a trial
+        http_port=0,
         _env_file=None,
     )
     commune, _ = load_commune(None)

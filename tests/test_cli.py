@@ -219,6 +219,7 @@ async def test_run_serves_on_uvloop_and_stops_cleanly_on_sigterm(emu, tmp_path):
         "LOAXA_TELEGRAM_API_URL": emu.base_url,
         "LOAXA_TELEGRAM_FILE_URL": emu.file_url,
         "LOAXA_ALLOW_SAMPLE": "1",
+        "LOAXA_HTTP_PORT": "0",
     }
     bot = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE

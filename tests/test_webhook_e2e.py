@@ -86,5 +86,7 @@ async def test_wrong_or_missing_secret_is_refused_and_changes_nothing(hooked):
         )
         health = await client.get(f"http://127.0.0.1:{hooked.port}/healthz")
     assert (wrong.status_code, missing.status_code, broken.status_code) == (401, 401, 400)
-    assert health.json() == {"ok": True, "connected": True, "channels": {"telegram": True}}
+    body = health.json()
+    assert body.pop("backup")["stale"] is True  # no backup yet
+    assert body == {"ok": True, "connected": True, "channels": {"telegram": True}}
     assert hooked.emu.messages(lan.id) == []

@@ -454,6 +454,7 @@ async def test_zalo_alone_is_enough_to_run(zemu, tmp_path, commune, monkeypatch)
         zalo_api_url=zemu.base_url,
         db=tmp_path / "z.db",
         allow_sample=True,
+        http_port=0,
         _env_file=None,
     )
     async with LoaXa(settings, commune, poll_timeout=1) as bot:

@@ -111,6 +111,7 @@ class World:
             db=self.db_path,
             flood_limit=self.flood_limit,
             allow_sample=True,  # the bundled sample commune: a test or a trial
+            http_port=0,  # /healthz and /metrics on a free port: many bots run at once
             _env_file=None,
         )
 

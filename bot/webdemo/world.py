@@ -112,6 +112,7 @@ class DemoWorld:
                 telegram_per_chat_per_second=20.0,
                 flood_limit=200,
                 allow_sample=True,  # the bundled sample commune: a test or a trial
+                http_port=0,  # the bot's own /healthz and /metrics, on any free port
                 _env_file=None,
             )
             self.app = LoaXa(settings, self.commune, poll_timeout=1, run_jobs=False, demo=True)
