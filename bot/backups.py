@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.config import Settings
-from storage import Storage, StorageError
-from storage.files import verify
+from bot.config import ConfigError, Settings
+from bot.i18n import translator
+from storage import Storage, StorageError, files
+from storage.db import migrations
+from storage.files import DatabaseLock, verify
 
 log = logging.getLogger(__name__)
 
@@ -108,3 +110,28 @@ def prune(policy: BackupPolicy, now: datetime) -> list[Path]:
     for path in removed:
         path.unlink(missing_ok=True)
     return removed
+
+
+def restore(source: Path, settings: Settings) -> list[str]:
+    """Put a backup back in place of the database (never under a running bot); say what."""
+    t, target = translator(settings.language), settings.db
+    if not source.is_file():
+        raise ConfigError(t("restore.missing", source=source))
+    problem = verify(source)
+    if problem != "ok":
+        raise StorageError(t("restore.not_sound", source=source, problem=problem))
+    version, newest = files.schema_version(source), migrations()[-1][0]
+    if version is None:
+        raise StorageError(t("restore.not_loaxa", source=source))
+    if version > newest:
+        raise StorageError(t("restore.too_new", source=source, version=version, newest=newest))
+    lock = DatabaseLock(target)
+    if not lock.acquire():
+        raise StorageError(t("restore.running", db=target, pid=lock.holder()))
+    try:
+        kept = files.restore(source, target)
+    finally:
+        lock.release()
+    log.info("restored %s into %s", source, target)
+    said = [t("restore.done", source=source, target=target)]
+    return said + ([t("restore.kept", kept=kept)] if kept else [])

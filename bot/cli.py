@@ -115,6 +115,10 @@ def _parser() -> argparse.ArgumentParser:
     db.add_parser("migrate", help=say("cli.help.db_migrate"))
     backup = db.add_parser("backup", help=say("cli.help.db_backup"))
     backup.add_argument("path")
+    # The operator's tools (bot/doctor.py, bot/backups.py).
+    restore = db.add_parser("restore", help="put a backup back (the bot must be stopped)")
+    restore.add_argument("file", help="a backup, e.g. data/backups/loaxa-20261204-024500.db")
+    sub.add_parser("doctor", help="one table of what is right and what needs attention")
     return parser
 
 
@@ -249,6 +253,17 @@ def _dispatch(args, settings, commune) -> int:
         )
     if args.command == "qr":
         return _qr(args, settings, commune)
+    if args.command == "doctor":
+        from bot import doctor
+
+        return asyncio.run(doctor.run(settings, commune))
+    if args.command == "db" and args.action == "restore":
+        from pathlib import Path
+
+        from bot import backups
+
+        print("\n".join(backups.restore(Path(args.file), settings)))
+        return 0
     if args.command == "content":
         from content import cli as content_cli
 

@@ -12,8 +12,6 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from storage.db import StorageError, migrations
-
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks; the operator must stop the bot first
@@ -85,6 +83,21 @@ class DatabaseLock:
         self._fd = fd
         return True
 
+    def held_elsewhere(self) -> bool:
+        """Tell whether another process holds the lock now (a running bot), changing nothing."""
+        if fcntl is None or not self.path.exists():
+            return False
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        else:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return False
+        finally:
+            os.close(fd)
+
     def holder(self) -> str:
         """Return the process id written by the holder ("?" when unknown)."""
         with contextlib.suppress(OSError):
@@ -100,20 +113,12 @@ class DatabaseLock:
 
 
 def restore(source: Path, target: Path) -> Path | None:
-    """Put the backup `source` in place of the database `target`; the caller holds its lock.
+    """Put the checked backup `source` in place of the database `target`.
 
-    The copy is checked first (a sound SQLite file, a Loa Xã schema no newer than this
-    code). The database it replaces is checkpointed and kept beside it as
+    The caller has checked the copy (`verify`, `schema_version`) and holds the target's
+    `DatabaseLock`. The database it replaces is checkpointed and kept beside it as
     `<name>.before-restore-<UTC time>`; that path is returned (None when there was none).
     """
-    problem = verify(source)
-    if problem != "ok":
-        raise StorageError(f"{source}: not a sound database ({problem})")
-    version, newest = schema_version(source), migrations()[-1][0]
-    if version is None:
-        raise StorageError(f"{source}: not a Loa Xã database (it has no schema version)")
-    if version > newest:
-        raise StorageError(f"{source}: schema version {version} is newer than this Loa Xã")
     target.parent.mkdir(parents=True, exist_ok=True)
     staged = target.with_name(target.name + ".restoring")
     staged.unlink(missing_ok=True)
