@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from storage import Storage
@@ -210,7 +212,8 @@ def test_unknown_log_level_exits_2_naming_the_variable(loaxa):
 
 
 async def test_run_serves_on_uvloop_and_stops_cleanly_on_sigterm(emu, tmp_path):
-    """`loaxa run` for real: a resident is answered, SIGTERM stops it with exit code 0."""
+    """`loaxa run` for real: a resident is answered, /healthz answers while it long-polls,
+    and SIGTERM stops it with the database checkpointed and exit code 0."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOAXA_")}
     env |= {
         "PYTHONPATH": str(ROOT),
@@ -224,10 +227,17 @@ async def test_run_serves_on_uvloop_and_stops_cleanly_on_sigterm(emu, tmp_path):
     bot = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
     )
+    said = []
     try:
         started = await asyncio.wait_for(bot.stderr.readline(), 30)
         while b"is running" not in started:
+            said.append(started)
             started = await asyncio.wait_for(bot.stderr.readline(), 30)
+        port = next(
+            re.search(rb"HTTP server on [\d.]+:(\d+)", line) for line in said if b"HTTP" in line
+        )
+        async with httpx.AsyncClient() as http:
+            health = (await http.get(f"http://127.0.0.1:{int(port.group(1))}/healthz")).json()
         user = emu.add_user("Lan")
         await emu.send_text(user.id, "/start")
         for _ in range(100):
@@ -241,6 +251,13 @@ async def test_run_serves_on_uvloop_and_stops_cleanly_on_sigterm(emu, tmp_path):
     assert await bot.wait() == 0
     assert b"uvloop" in started
     assert b"stopped" in rest and b"Traceback" not in rest
+    assert b"checkpointed the database" in rest
+    assert (
+        not (tmp_path / "loaxa.db-wal").exists() or (tmp_path / "loaxa.db-wal").stat().st_size == 0
+    )
+    # The daily backup caught up at start (none had run yet), and /healthz saw it.
+    assert len(list((tmp_path / "backups").glob("loaxa-*.db"))) == 1
+    assert health["ok"] is True
 
 
 def test_staff_add_reads_the_hamlet_as_residents_type_it(loaxa, tmp_path):

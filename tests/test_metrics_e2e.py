@@ -74,7 +74,7 @@ async def test_a_feedback_and_a_broadcast_move_the_counters(world):
 
 
 async def test_a_push_waiting_shows_as_outbox_depth_and_age(world):
-    lan = await sign_up(world, "Lan", "Xóm 3")
+    await sign_up(world, "Lan", "Xóm 3")
     await world.bot.delivery.stop()  # nothing is sent: the push waits in the outbox
     minh = await world.staff("Minh", Role.OFFICIAL)
     await compose(minh)
