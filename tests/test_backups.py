@@ -11,9 +11,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bot import backups
+from bot.app import LoaXa
 from bot.backups import BackupPolicy
+from storage import StorageError
 from storage.db import utcnow
 from tests.test_onboarding_e2e import onboard
 
@@ -112,3 +115,11 @@ async def test_healthz_reports_a_backup_older_than_two_days(world, tmp_path):
     assert stale["backup"]["stale"] is True and stale["backup"]["age_hours"] >= 49
     assert fresh["backup"]["stale"] is False and fresh["backup"]["age_hours"] < 1
     assert fresh["ok"] is True
+
+
+async def test_a_second_bot_on_the_same_database_is_refused(world, commune):
+    with pytest.raises(StorageError, match=r"another Loa Xã .* is running on this database"):
+        async with LoaXa(world.settings, commune):
+            pass
+    lan = world.resident("Lan")
+    assert await lan.says("/start")  # the first one goes on

@@ -19,11 +19,14 @@ import pytest
 from bot import backups
 from bot.backups import BackupPolicy
 from bot.messages import Reply
+from bot.simulator.zalo import ZaloEmulator
 from storage import Storage
 from storage.db import utcnow
 from storage.outbox import Push, PushKind, stamp
 from tests.test_emulator import _hook_server
 from tests.world import TOKEN
+from tests.zalo_world import SECRET as ZALO_SECRET
+from tests.zalo_world import ZALO_TOKEN, ZaloWorld
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -197,3 +200,26 @@ async def test_a_file_that_is_not_a_database_is_reported(world, tmp_path, doctor
     code, rows, _ = await doctor(LOAXA_DB=str(junk), LOAXA_BACKUP_DIR=str(tmp_path / "backups"))
     assert code == 1
     assert rows["Cơ sở dữ liệu"][0] == "CẦN XEM"
+
+
+async def test_zalo_in_webhook_mode_is_checked_too(emu, tmp_path, commune, monkeypatch, doctor):
+    async with ZaloEmulator(token=ZALO_TOKEN, seed=7) as zemu:
+        monkeypatch.chdir(tmp_path)
+        world = ZaloWorld(emu, zemu, tmp_path, commune)
+        await world.start()
+        try:
+            await backed_up(world)
+            zalo = {
+                "LOAXA_ZALO_TOKEN": ZALO_TOKEN,
+                "LOAXA_ZALO_API_URL": zemu.base_url,
+                "LOAXA_ZALO_WEBHOOK_URL": world.webhook_url,
+                "LOAXA_ZALO_WEBHOOK_SECRET": ZALO_SECRET,
+            }
+            code, rows, text = await doctor(**zalo)
+            wrong, wrong_rows, _ = await doctor(**(zalo | {"LOAXA_ZALO_TOKEN": "1:wrong"}))
+        finally:
+            await world.stop()
+    assert code == 0, text
+    assert f"webhook {world.webhook_url}, 0 tin đang chờ" in rows["Zalo"][1]
+    assert wrong == 1 and attention(wrong_rows) == {"Zalo"}
+    assert "LOAXA_ZALO_TOKEN" in wrong_rows["Zalo"][1]
