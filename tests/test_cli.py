@@ -233,9 +233,9 @@ async def test_run_serves_on_uvloop_and_stops_cleanly_on_sigterm(emu, tmp_path):
         while b"is running" not in started:
             said.append(started)
             started = await asyncio.wait_for(bot.stderr.readline(), 30)
-        port = next(
-            re.search(rb"HTTP server on [\d.]+:(\d+)", line) for line in said if b"HTTP" in line
-        )
+        found = [re.search(rb"HTTP server on [\d.]+:(\d+)", line) for line in said]
+        port = next((match for match in found if match), None)
+        assert port is not None, "no HTTP server while long polling"
         async with httpx.AsyncClient() as http:
             health = (await http.get(f"http://127.0.0.1:{int(port.group(1))}/healthz")).json()
         user = emu.add_user("Lan")
