@@ -153,7 +153,13 @@ class LoaXa:
         if str(self.settings.db) == ":memory:":
             return
         lock = DatabaseLock(self.settings.db)
-        if not lock.acquire():
+        try:
+            taken = lock.acquire()
+        except OSError as exc:  # the folder cannot be made: read-only, or a file in the way
+            raise StorageError(
+                f"{lock.path}: cannot create the database's lock file ({exc.strerror or exc})"
+            ) from exc
+        if not taken:
             raise StorageError(
                 f"{self.settings.db}: another Loa Xã (process {lock.holder()}) is running on"
                 " this database; stop it first"

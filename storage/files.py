@@ -87,7 +87,10 @@ class DatabaseLock:
         """Tell whether another process holds the lock now (a running bot), changing nothing."""
         if fcntl is None or not self.path.exists():
             return False
-        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:  # unreadable to this user: it cannot tell, so it does not claim so
+            return False
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except OSError:

@@ -211,6 +211,19 @@ def test_unknown_log_level_exits_2_naming_the_variable(loaxa):
     assert "LOAXA_LOG_LEVEL" in one_line(done.stderr)
 
 
+def test_run_with_a_file_in_the_way_of_the_database_folder_exits_2(loaxa, tmp_path):
+    (tmp_path / "data").write_text("a file where the folder should be", encoding="utf-8")
+    done = loaxa(
+        "run",
+        LOAXA_DB=str(tmp_path / "data" / "loaxa.db"),
+        LOAXA_TELEGRAM_TOKEN=TOKEN,
+        LOAXA_ALLOW_SAMPLE="1",
+    )
+    assert done.returncode == 2
+    assert "loaxa.db.lock" in one_line(done.stderr)
+    assert TOKEN not in done.stderr
+
+
 async def test_run_serves_on_uvloop_and_stops_cleanly_on_sigterm(emu, tmp_path):
     """`loaxa run` for real: a resident is answered, /healthz answers while it long-polls,
     and SIGTERM stops it with the database checkpointed and exit code 0."""
