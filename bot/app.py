@@ -260,9 +260,7 @@ class LoaXa:
                 f"environment/.env: LOAXA_HTTP_HOST, LOAXA_HTTP_PORT: cannot listen on"
                 f" {host}:{port} ({exc.strerror or exc})"
             ) from exc
-        server = getattr(site, "_server", None)
-        sockets = getattr(server, "sockets", None) or ()
-        self.http_port = sockets[0].getsockname()[1] if sockets else port
+        self.http_port = self._web_runner.addresses[0][1]  # the one given, or the one got for 0
         log.info("HTTP server on %s:%s", host, self.http_port)
 
     async def stop(self) -> None:

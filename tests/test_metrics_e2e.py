@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import time
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.config import QuietHours
+from bot.app import LoaXa
+from bot.config import ConfigError, QuietHours, Settings
 from bot.simulator import TelegramEmulator
 from storage.models import Role
 from tests.test_broadcast_e2e import TEXT, compose, got
@@ -101,3 +103,23 @@ async def test_two_bots_in_one_process_keep_their_own_numbers(world, tmp_path, c
             await other.stop()
     assert value(mine, "loaxa_updates_total", channel="telegram") == 1
     assert value(theirs, "loaxa_updates_total", channel="telegram") == 0
+
+
+async def test_a_taken_port_stops_start_up_naming_the_setting(emu, tmp_path, commune):
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        settings = Settings(
+            telegram_token=TOKEN,
+            telegram_api_url=emu.base_url,
+            telegram_file_url=emu.file_url,
+            db=tmp_path / "loaxa.db",
+            http_port=taken.getsockname()[1],
+            _env_file=None,
+        )
+        with pytest.raises(ConfigError, match=r"LOAXA_HTTP_PORT: cannot listen on 127\.0\.0\.1"):
+            async with LoaXa(settings, commune, poll_timeout=1, run_jobs=False):
+                pass
+    finally:
+        taken.close()
