@@ -114,6 +114,7 @@ async def run_demo(commune: Commune, *, script: bool = False, db_path: str | Non
                 db=database,
                 allow_sample=True,  # the bundled sample commune: a test or a trial
                 http_port=0,  # the demo's own bot: its /healthz on any free port
+                backup_dir=Path(tmp) / "backups",  # never beside a --db file the user named
                 _env_file=None,
             )
             t = translator(commune.language)
