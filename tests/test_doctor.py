@@ -223,3 +223,16 @@ async def test_zalo_in_webhook_mode_is_checked_too(emu, tmp_path, commune, monke
     assert f"webhook {world.webhook_url}, 0 tin đang chờ" in rows["Zalo"][1]
     assert wrong == 1 and attention(wrong_rows) == {"Zalo"}
     assert "LOAXA_ZALO_TOKEN" in wrong_rows["Zalo"][1]
+
+
+async def test_the_sample_communes_placeholder_hamlets_need_attention(world, tmp_path, doctor):
+    await backed_up(world)
+    sample = tmp_path / "sample.toml"
+    sample.write_text(
+        resources.files("bot").joinpath("sample_commune.toml").read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    code, rows, _ = await doctor(LOAXA_CONFIG=str(sample))
+    assert code == 1
+    assert attention(rows) == {"Cấu hình"}
+    assert "thôn/xóm mẫu" in rows["Cấu hình"][1]

@@ -123,3 +123,12 @@ async def test_a_taken_port_stops_start_up_naming_the_setting(emu, tmp_path, com
                 pass
     finally:
         taken.close()
+
+
+async def test_a_failing_job_counts_as_an_error(world, tmp_path):
+    (tmp_path / "backups").write_text("a file where the backup folder should be", encoding="utf-8")
+    assert not await world.bot.scheduler.fire("backup")
+    _, samples = await scrape(world)
+    assert value(samples, "loaxa_jobs_total", job="backup", result="failed") == 1
+    assert value(samples, "loaxa_errors_total", where="job") == 1
+    assert value(samples, "loaxa_backup_age_seconds") == float("inf")
