@@ -20,10 +20,15 @@ except ImportError:  # Windows: no advisory locks; the operator must stop the bo
 SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    """Open a database file for reading only (a URI: spaces and "?" in the path are escaped)."""
+    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+
+
 def verify(path: Path) -> str:
     """Return "ok" when `path` is a sound SQLite database, else what is wrong with it."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = _read_only(path)
     except sqlite3.Error as exc:
         return str(exc)
     try:
@@ -38,7 +43,7 @@ def verify(path: Path) -> str:
 def schema_version(path: Path) -> int | None:
     """Return a Loa Xã database's schema version, or None when the file is not one."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = _read_only(path)
     except sqlite3.Error:
         return None
     try:
@@ -126,7 +131,7 @@ def restore(source: Path, target: Path) -> Path | None:
     staged = target.with_name(target.name + ".restoring")
     staged.unlink(missing_ok=True)
     with (
-        contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src,
+        contextlib.closing(_read_only(source)) as src,
         contextlib.closing(sqlite3.connect(staged)) as dst,
     ):
         src.backup(dst)
