@@ -156,13 +156,20 @@ class LoaXa:
         try:
             taken = lock.acquire()
         except OSError as exc:  # the folder cannot be made: read-only, or a file in the way
+            reason = exc.strerror or str(exc)
             raise StorageError(
-                f"{lock.path}: cannot create the database's lock file ({exc.strerror or exc})"
+                f"{lock.path}: cannot create the database's lock file ({reason})",
+                "service.lock_cannot_create",
+                path=lock.path,
+                reason=reason,
             ) from exc
         if not taken:
             raise StorageError(
                 f"{self.settings.db}: another Loa Xã (process {lock.holder()}) is running on"
-                " this database; stop it first"
+                " this database; stop it first",
+                "service.lock_held",
+                db=self.settings.db,
+                pid=lock.holder(),
             )
         self._lock = lock
 
@@ -256,9 +263,14 @@ class LoaXa:
         try:
             await site.start()
         except OSError as exc:  # the port is taken, or the host is not this machine's
+            reason = exc.strerror or str(exc)
             raise ConfigError(
                 f"environment/.env: LOAXA_HTTP_HOST, LOAXA_HTTP_PORT: cannot listen on"
-                f" {host}:{port} ({exc.strerror or exc})"
+                f" {host}:{port} ({reason})",
+                "service.cannot_listen",
+                host=host,
+                port=port,
+                reason=reason,
             ) from exc
         self.http_port = self._web_runner.addresses[0][1]  # the one given, or the one got for 0
         log.info("HTTP server on %s:%s", host, self.http_port)

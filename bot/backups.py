@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.config import ConfigError, Settings
-from bot.i18n import translator
+from bot.i18n import operator_language, translator
 from storage import Storage, StorageError, files
 from storage.db import migrations
 from storage.files import DatabaseLock, verify
@@ -114,7 +114,7 @@ def prune(policy: BackupPolicy, now: datetime) -> list[Path]:
 
 def restore(source: Path, settings: Settings) -> list[str]:
     """Put a backup back in place of the database (never under a running bot); say what."""
-    t, target = translator(settings.language), settings.db
+    t, target = translator(operator_language()), settings.db
     if not source.is_file():
         raise ConfigError(t("restore.missing", source=source))
     problem = verify(source)

@@ -116,9 +116,9 @@ def _parser() -> argparse.ArgumentParser:
     backup = db.add_parser("backup", help=say("cli.help.db_backup"))
     backup.add_argument("path")
     # The operator's tools (bot/doctor.py, bot/backups.py).
-    restore = db.add_parser("restore", help="put a backup back (the bot must be stopped)")
-    restore.add_argument("file", help="a backup, e.g. data/backups/loaxa-20261204-024500.db")
-    sub.add_parser("doctor", help="one table of what is right and what needs attention")
+    restore = db.add_parser("restore", help=say("restore.help"))
+    restore.add_argument("file", help=say("restore.help_file"))
+    sub.add_parser("doctor", help=say("doctor.help"))
     return parser
 
 

@@ -80,7 +80,6 @@ class Settings(BaseSettings):
     delivery_in_flight: int = Field(default=16, ge=1, le=64)
     delivery_max_attempts: int = Field(default=8, ge=1, le=100)
     delivery_retry_seconds: float = Field(default=2.0, gt=0, le=3600)
-    language: str = "vi"  # the operator's messages (CLI, doctor): "vi" or "en"
     # Daily backups (bot/backups.py): where (default: backups/ beside the database) and how
     # many to keep: the newest of each of the last `keep_days` days and `keep_weeks` weeks.
     backup_dir: Path | None = None

@@ -16,7 +16,7 @@ from bot import backups
 from bot.backups import BackupPolicy
 from bot.channels import probe
 from bot.config import SAMPLE_COMMUNE, Commune, Settings
-from bot.i18n import Translator, translator
+from bot.i18n import Translator, operator_language, translator
 from bot.jobs import build_jobs
 from bot.scheduler import Scheduler
 from storage import Database, Storage
@@ -47,7 +47,7 @@ class Doctor:
         self.settings = settings
         self.commune = commune
         self.now = now or utcnow()
-        self.t: Translator = translator(settings.language)
+        self.t: Translator = translator(operator_language())
 
     async def examine(self) -> list[Row]:
         """Run every check, in the table's order."""
