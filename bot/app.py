@@ -107,6 +107,7 @@ class LoaXa:
         self.metrics = Metrics(self._live)
         self.http_port: int | None = None  # the port the HTTP server got (LOAXA_HTTP_PORT=0)
         self._lock: DatabaseLock | None = None
+        self._started = False  # start() completed: a stop is then said in the log
 
     async def start(self) -> None:
         """Open storage, build the channels, connect them and start receiving.
@@ -146,6 +147,7 @@ class LoaXa:
         self.scheduler = Scheduler(self.store, self.commune.zone, jobs)
         if self.run_jobs:
             await self.scheduler.start()
+        self._started = True
         gc.freeze()  # what start-up built lives as long as the process: stop re-scanning it
 
     def _take_lock(self) -> None:
@@ -299,6 +301,7 @@ class LoaXa:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+        self._started = False
 
     async def _checkpoint(self) -> None:
         """Fold the write-ahead log into the database file, so a stopped bot leaves one file."""
@@ -307,8 +310,10 @@ class LoaXa:
         except Exception as exc:  # a full disk, say: the log stays and SQLite replays it
             log.warning("could not checkpoint the database: %s", exc)
         else:
-            if complete:
-                log.info("checkpointed the database")
+            if complete:  # said only after a full start: a failed one ends in one line
+                log.log(
+                    logging.INFO if self._started else logging.DEBUG, "checkpointed the database"
+                )
             else:
                 log.warning("another connection kept the checkpoint from completing")
 

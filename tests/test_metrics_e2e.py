@@ -116,6 +116,7 @@ async def test_a_taken_port_stops_start_up_naming_the_setting(emu, tmp_path, com
             telegram_file_url=emu.file_url,
             db=tmp_path / "loaxa.db",
             http_port=taken.getsockname()[1],
+            allow_sample=True,
             _env_file=None,
         )
         with pytest.raises(ConfigError, match=r"LOAXA_HTTP_PORT: cannot listen on 127\.0\.0\.1"):

@@ -234,6 +234,7 @@ async def test_run_without_network_keeps_trying_and_healthz_says_not_connected(t
         rest = await asyncio.wait_for(bot.stderr.read(), 30)
     assert await bot.wait() == 0
     assert status == 503
+    assert body.pop("backup")["stale"] is True  # none yet: the daily job has not run
     assert body == {"ok": False, "connected": False, "channels": {"telegram": False}}
     assert b"trying again" in line and TOKEN.encode() not in line + rest
     assert b"Traceback" not in rest and b"Unclosed" not in rest
