@@ -26,6 +26,9 @@ PLACEHOLDER = re.compile(r"\{[Aa]ddress\}")
 # ("anh/chị", "Mời gõ lại") and, for the command line an operator reads, speak of the "bot".
 STAFF_FACING = (
     "cli.",
+    "doctor.",  # operator.toml: loaxa doctor, loaxa db restore, a refused start
+    "restore.",
+    "service.",
     "inbox.",
     "outreach.bc_",
     "supervision.",
