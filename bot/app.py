@@ -44,6 +44,9 @@ def secrets_of(settings: Settings) -> list[str]:
         settings.telegram_webhook_secret,
         settings.zalo_token,
         settings.zalo_webhook_secret,
+        settings.zalo_oa_app_secret,
+        settings.zalo_oa_secret_key,
+        settings.zalo_oa_refresh_token,
     )
     return [v.get_secret_value() for v in values if v is not None]
 
@@ -118,10 +121,14 @@ class LoaXa:
         """
         settings = self.settings
         refuse_sample(settings, self.commune)
-        if settings.telegram_token is None and settings.zalo_token is None:
+        if (
+            settings.telegram_token is None
+            and settings.zalo_token is None
+            and not settings.zalo_oa_on
+        ):
             raise ConfigError(
-                "environment/.env: LOAXA_TELEGRAM_TOKEN, LOAXA_ZALO_TOKEN: no channel is"
-                " configured; set a Telegram or a Zalo bot token (or both)",
+                "environment/.env: LOAXA_TELEGRAM_TOKEN, LOAXA_ZALO_TOKEN, LOAXA_ZALO_OA_APP_ID:"
+                " no channel is configured; set a Telegram or a Zalo bot token, or the Zalo OA",
                 "cli.no_channel",
             )
         self._take_lock()
@@ -135,6 +142,8 @@ class LoaXa:
             self._add_telegram()
         if settings.zalo_token is not None:
             self._add_zalo()
+        if settings.zalo_oa_on:
+            self._start_zalo_oa()
         for channel in self.channels:
             channel.add_routes(web_app)
         await self._start_web(web_app)  # before connecting: /healthz answers while we keep trying
@@ -205,6 +214,21 @@ class LoaXa:
             language=self.commune.language,
             address=self.commune.address,
             poll_timeout=self.poll_timeout,
+        )
+        self.channels.append(channel)
+
+    def _start_zalo_oa(self) -> None:
+        from bot.channels.zalo_oa import ZaloOaChannel
+        from storage.inbox_queue import InboxQueue
+        from storage.oa_tokens import OaTokens
+
+        channel = ZaloOaChannel(
+            self.settings,
+            self.router.handle,
+            InboxQueue(self.store.db),
+            OaTokens(self.store.db),
+            self.store.residents,
+            language=self.commune.language,
         )
         self.channels.append(channel)
 

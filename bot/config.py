@@ -56,6 +56,17 @@ class Settings(BaseSettings):
     zalo_api_url: str = "https://bot-api.zaloplatforms.com/bot"
     zalo_webhook_url: str | None = None
     zalo_webhook_secret: SecretStr | None = None
+    # The commune's Zalo Official Account (shared/reference/zalo-oa.md): on when the app id,
+    # app secret and the webhook's OA secret key are all set.
+    zalo_oa_app_id: str | None = None
+    zalo_oa_app_secret: SecretStr | None = None
+    zalo_oa_secret_key: SecretStr | None = None  # the OA Secret Key (webhook), not the app's
+    zalo_oa_webhook_path: str = "/zalo-oa/webhook"
+    zalo_oa_api_url: str = "https://openapi.zalo.me"
+    zalo_oa_oauth_url: str = "https://oauth.zaloapp.com"
+    zalo_oa_window_days: float = Field(default=7.0, gt=0, le=365)  # sources conflict: a setting
+    zalo_oa_free_hours: float = Field(default=48.0, ge=0, le=24 * 365)
+    zalo_oa_refresh_token: SecretStr | None = None  # a first refresh token (API Explorer)
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
     db: Path = Path("data/loaxa.db")
@@ -118,7 +129,20 @@ class Settings(BaseSettings):
             raise ValueError("LOAXA_TELEGRAM_WEBHOOK_URL needs LOAXA_TELEGRAM_WEBHOOK_SECRET")
         if self.zalo_webhook_url and not self.zalo_webhook_secret:
             raise ValueError("LOAXA_ZALO_WEBHOOK_URL needs LOAXA_ZALO_WEBHOOK_SECRET")
+        oa = (self.zalo_oa_app_id, self.zalo_oa_app_secret, self.zalo_oa_secret_key)
+        if any(oa) and not all(oa):
+            raise ValueError(
+                "the Zalo OA needs all three of LOAXA_ZALO_OA_APP_ID, LOAXA_ZALO_OA_APP_SECRET"
+                " and LOAXA_ZALO_OA_SECRET_KEY"
+            )
+        if not self.zalo_oa_webhook_path.startswith("/"):
+            raise ValueError("LOAXA_ZALO_OA_WEBHOOK_PATH must start with /")
         return self
+
+    @property
+    def zalo_oa_on(self) -> bool:
+        """Whether the Zalo Official Account channel is configured."""
+        return bool(self.zalo_oa_app_id)
 
 
 class Category(BaseModel):

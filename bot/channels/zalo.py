@@ -299,7 +299,7 @@ class ZaloChannel:
             try:
                 self._wake.clear()  # before reading, so an update stored meanwhile is not missed
                 await self._prune_now_and_then()
-                rows = await self._queue.pending(NAME, self._cursor, BATCH)
+                rows = await self._queue.pending(self.name, self._cursor, BATCH)
             except Exception:
                 log.exception("could not read the zalo inbound queue")
                 await asyncio.sleep(1.0)
