@@ -147,3 +147,41 @@ async def test_an_access_token_past_25_hours_is_refreshed_and_the_pair_stored(wo
     assert world.oa.state.tokens.refreshes == refreshes + 1
     stored = await world.zalo_oa.api._tokens.get(world.oa.state.app_id)
     assert (stored.access_token, stored.refresh_token) == world.oa.state.tokens.issued[-1]
+
+
+async def test_a_long_push_is_split_at_paragraphs_within_2000_characters(world):
+    lan = world.follower("Lan")
+    await onboard(lan)
+    sentence = "thông tin về lịch tiêm chủng của trạm y tế xã."
+    paragraphs = [f"Đoạn {n}: " + " ".join([sentence] * 9) for n in range(8)]
+    push = Push("zalo_oa", lan.id, Reply("\n\n".join(paragraphs)), "notify", "test:long")
+    await world.store.outbox.enqueue([push])
+    await world.drain()
+    pieces = [m.text for m in await lan.catch_up()]
+    assert len(pieces) > 1 and all(len(p) <= 2000 for p in pieces)
+    assert all(p.startswith("Đoạn ") for p in pieces)  # each piece starts a paragraph
+    assert "\n\n".join(pieces) == push.reply.text
+
+
+async def test_a_push_outside_the_7_day_window_fails_without_blocking_the_resident(world):
+    lan = world.follower("Lan")
+    await onboard(lan)
+    world.oa.clock.advance(8 * 86_400)  # Zalo answers -230 from now on
+    push = Push("zalo_oa", lan.id, Reply("Thông báo lịch họp xóm"), "notify", "test:window")
+    await world.store.outbox.enqueue([push])
+    await world.drain()
+    assert await lan.catch_up() == []
+    assert (await world.store.outbox.progress("test:window"))["failed"] == 1
+    resident = await world.store.residents.get_by_identity("zalo_oa", lan.id)
+    assert resident.status is ResidentStatus.ACTIVE
+
+
+async def test_a_voice_note_is_kept_with_the_feedback_like_a_photo(world):
+    lan = world.follower("Lan")
+    await onboard(lan)
+    await lan.says("/phananh")
+    await lan.picks("Phản ánh, kiến nghị")
+    await lan.says("moi truong")
+    await lan.says("Đèn đường đầu xóm 3 bị hỏng đã hai tuần")
+    answer = await lan.sends_audio(b"voice-note-bytes")
+    assert answer[0].text.startswith("Đã nhận ảnh")

@@ -138,12 +138,15 @@ class ZaloOaEmulator:
             return web.json_response({"error": exc.code, "error_name": exc.message})
 
     def _authorised(self, request: web.Request) -> None:
+        code = 0
         try:
             self._state.check_call(request.headers.get("access_token"))
         except OaError as exc:
-            self._state.calls.append((request.path, exc.code))
+            code = exc.code
             raise
-        self._state.calls.append((request.path, 0))
+        finally:
+            self._state.calls.append((request.path, code))
+            self._state.changed.fire()
 
     async def _on_send(self, request: web.Request) -> web.Response:
         try:
