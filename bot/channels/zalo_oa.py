@@ -33,6 +33,7 @@ from bot.channels.zalo_api import download
 from bot.channels.zalo_messages import ChoiceMemory, Notes, render
 from bot.channels.zalo_oa_api import (
     NO_ANSWER,
+    NotConnected,
     OaApi,
     OaError,
     TokensDead,
@@ -148,6 +149,12 @@ class ZaloOaChannel(ZaloChannel):
         await self.api.load()
         try:
             oa = await self.api.call("GET", "/v2.0/oa/getoa")
+        except NotConnected:
+            raise ConfigError(
+                "environment/.env: LOAXA_ZALO_OA_REFRESH_TOKEN: the OA has no token yet; run"
+                " `loaxa zalo-oa connect` or set a refresh token from the API Explorer",
+                "cli.zalo_oa_not_connected",
+            ) from None
         except TokensDead as exc:
             raise ConfigError(
                 f"environment/.env: LOAXA_ZALO_OA_REFRESH_TOKEN: Zalo refused the OA's tokens"
