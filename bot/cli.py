@@ -111,6 +111,10 @@ def _parser() -> argparse.ArgumentParser:
 
     broadcasts_cli.add_arguments(sub)
 
+    from bot import zalo_oa_cli
+
+    zalo_oa_cli.add_arguments(sub)
+
     db = sub.add_parser("db", help=say("cli.help.db")).add_subparsers(dest="action", required=True)
     db.add_parser("migrate", help=say("cli.help.db_migrate"))
     backup = db.add_parser("backup", help=say("cli.help.db_backup"))
@@ -288,6 +292,10 @@ def _dispatch(args, settings, commune) -> int:
 
         work = broadcasts_cli.run_cli
         return asyncio.run(_with_store(settings, lambda store: work(store, commune, args)))
+    if args.command == "zalo-oa":
+        from bot import zalo_oa_cli
+
+        return zalo_oa_cli.run_cli(settings, args)
     if args.command == "export":
         from bot import export as xlsx
 

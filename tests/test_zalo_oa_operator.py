@@ -9,11 +9,14 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import pytest
 
 from bot.simulator.zalo_oa import ZaloOaEmulator
+from storage import Storage
+from storage.oa_tokens import OaTokens
 from tests.test_operator_failures import ROOT, closed_port, loaxa
 
 
@@ -97,3 +100,34 @@ async def test_run_serves_the_oa_alone_and_healthz_says_so(tmp_path):
         assert await bot.wait() == 0
         assert body == {"ok": True, "connected": True, "channels": {"zalo_oa": True}}
         assert seed.encode() not in rest and oa.state.app_secret.encode() not in rest
+
+
+async def test_connect_prints_the_consent_address_and_stores_the_pair(tmp_path):
+    async with ZaloOaEmulator(seed=23) as oa:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LOAXA_")}
+        env |= oa_env(oa, "") | {"PYTHONPATH": str(ROOT), "LOAXA_DB": str(tmp_path / "loaxa.db")}
+        del env["LOAXA_ZALO_OA_REFRESH_TOKEN"]
+        command = ("zalo-oa", "connect", "--redirect-uri", "https://xa.example/zalo-oa/callback")
+        cli = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", *command, cwd=tmp_path, env=env,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        await asyncio.wait_for(cli.stdout.readline(), 30)  # what to do
+        address = (await asyncio.wait_for(cli.stdout.readline(), 30)).decode().strip()
+        query = parse_qs(urlsplit(address).query)
+        assert address.startswith(f"{oa.url}/v4/oa/permission?")
+        assert query["app_id"] == [oa.state.app_id] and "code_challenge_method" not in query
+        code = oa.authorise(query["code_challenge"][0])  # the OA's admin consents
+        callback = (
+            f"https://xa.example/zalo-oa/callback?code={code}&oa_id=1&state={query['state'][0]}"
+        )
+        out, err = await asyncio.wait_for(cli.communicate(callback.encode() + b"\n"), 30)
+        assert cli.returncode == 0, err
+        store = await Storage.open(tmp_path / "loaxa.db")
+        try:
+            pair = await OaTokens(store.db).get(oa.state.app_id)
+        finally:
+            await store.close()
+        assert (pair.access_token, pair.refresh_token) == oa.state.tokens.issued[-1]
+        assert code not in (out + err).decode() and pair.refresh_token not in (out + err).decode()

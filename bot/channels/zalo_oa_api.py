@@ -10,6 +10,7 @@ to the database before anything uses it. No token, secret or URL with either is 
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import logging
@@ -66,6 +67,12 @@ def seed_digest(seed: str) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()
 
 
+def pkce_challenge(verifier: str) -> str:
+    """Return the PKCE code challenge: base64url(SHA-256(verifier)), no padding, no method."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
 class OaApi:
     """Calls the OA API through an injected client, keeping the token pair fresh."""
 
@@ -110,7 +117,8 @@ class OaApi:
             "grant_type": "authorization_code",
             "code_verifier": verifier,
         }
-        await self._grant(form, seed="connect")
+        # The configured seed, if any, counts as used: the next start keeps this pair.
+        await self._grant(form, seed=seed_digest(self._seed) if self._seed else "connect")
 
     async def access_token(self) -> str:
         """Return an access token good for at least another REFRESH_AHEAD seconds."""
