@@ -229,6 +229,7 @@ class LoaXa:
             OaTokens(self.store.db),
             self.store.residents,
             language=self.commune.language,
+            address=self.commune.address,
         )
         self.channels.append(channel)
 

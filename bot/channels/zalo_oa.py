@@ -42,7 +42,7 @@ from bot.channels.zalo_oa_api import (
 )
 from bot.channels.zalo_oa_events import FOLLOW, UNFOLLOW, OaEvent, fields, parse
 from bot.config import ConfigError, Settings
-from bot.i18n import translator
+from bot.i18n import DEFAULT_ADDRESS, translator
 from bot.messages import Document, Inbound, Kind, Photo, Reply
 from storage.inbox_queue import InboxQueue, QueuedUpdate
 from storage.models import ResidentStatus
@@ -56,9 +56,9 @@ SIGNATURE_HEADER = "X-ZEvent-Signature"
 FILE_LIMIT = 25 * 1024 * 1024  # a file a follower sends (Zalo lets people send up to 1 GB)
 
 
-def oa_notes(language: str) -> Notes:
-    """Return the OA adapter's sentences in a language."""
-    t = translator(language)
+def oa_notes(language: str, address: str = DEFAULT_ADDRESS) -> Notes:
+    """Return the OA adapter's sentences in a language, addressing residents as the commune does."""
+    t = translator(language, address)
     return Notes(
         choose_hint=t("zalo_oa.choose_hint"),
         photo_unavailable=t("zalo_oa.photo_unavailable"),
@@ -82,6 +82,7 @@ class ZaloOaChannel(ZaloChannel):
         residents: Residents,
         *,
         language: str = "vi",
+        address: str = DEFAULT_ADDRESS,
         client: httpx.AsyncClient | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
@@ -91,8 +92,8 @@ class ZaloOaChannel(ZaloChannel):
         self._handle = handle
         self._queue = queue
         self._residents = residents
-        self._notes = oa_notes(language)
-        self._unsupported = translator(language)("zalo_oa.unsupported")
+        self._notes = oa_notes(language, address)
+        self._unsupported = translator(language, address)("zalo_oa.unsupported")
         self._own_client = client is None
         self._client = client or httpx.AsyncClient(timeout=httpx.Timeout(15.0))
         self._app_id = settings.zalo_oa_app_id
