@@ -219,6 +219,7 @@ class LoaXa:
 
     def _start_zalo_oa(self) -> None:
         from bot.channels.zalo_oa import ZaloOaChannel
+        from bot.zalo_oa_notice import tell_admins_tokens_dead
         from storage.inbox_queue import InboxQueue
         from storage.oa_tokens import OaTokens
 
@@ -230,6 +231,7 @@ class LoaXa:
             self.store.residents,
             language=self.commune.language,
             address=self.commune.address,
+            tokens_dead=lambda: tell_admins_tokens_dead(self.store, self.commune),
         )
         self.channels.append(channel)
 

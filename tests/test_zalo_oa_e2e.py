@@ -8,7 +8,7 @@ on Telegram in the same world, and what they do reaches the follower through the
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -18,6 +18,7 @@ from bot.messages import Reply
 from bot.simulator.zalo_oa import ZaloOaEmulator
 from storage.feedback import CODE_ALPHABET
 from storage.models import ResidentStatus, Role
+from storage.oa_tokens import OaTokens, TokenPair
 from storage.outbox import Push
 from tests.test_feedback_e2e import png
 from tests.zalo_oa_world import ZaloOaWorld
@@ -185,3 +186,27 @@ async def test_a_voice_note_is_kept_with_the_feedback_like_a_photo(world):
     await lan.says("Đèn đường đầu xóm 3 bị hỏng đã hai tuần")
     answer = await lan.sends_audio(b"voice-note-bytes")
     assert answer[0].text.startswith("Đã nhận ảnh")
+
+
+async def test_revoked_tokens_tell_the_admin_and_a_new_connection_sends_what_waited(world):
+    admin = await world.staff("Quản trị Hà", Role.ADMIN)
+    lan = world.follower("Lan")
+    await onboard(lan)
+    world.oa.state.revoke_all()  # the OA's admin removed the app's access
+    push = Push("zalo_oa", lan.id, Reply("Lịch tiêm chủng tháng này"), "notify", "test:revoked")
+    await world.store.outbox.enqueue([push])
+    notice = await world.emu.next_message(admin.id, timeout=10)
+    assert "loaxa zalo-oa connect" in notice.text
+    assert await lan.catch_up() == []
+
+    # `loaxa zalo-oa connect` stores a new pair; the bot takes it at its next try.
+    fresh = world.oa.state.token(
+        world.oa.state.app_secret,
+        {"app_id": world.oa.state.app_id, "grant_type": "refresh_token",
+         "refresh_token": world.oa.mint_refresh_token()},
+    )  # fmt: skip
+    expires = datetime.now(UTC) + timedelta(hours=25)
+    pair = TokenPair(fresh["access_token"], fresh["refresh_token"], expires, "connect")
+    await OaTokens(world.store.db).save(world.oa.state.app_id, pair)
+    await world.drain()
+    assert "tiêm chủng" in (await lan.catch_up())[-1].text

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import httpx
 from aiohttp import web
@@ -85,6 +85,7 @@ class ZaloOaChannel(ZaloChannel):
         address: str = DEFAULT_ADDRESS,
         client: httpx.AsyncClient | None = None,
         clock: Callable[[], float] | None = None,
+        tokens_dead: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         assert (
             settings.zalo_oa_app_id and settings.zalo_oa_secret_key and settings.zalo_oa_app_secret
@@ -92,6 +93,7 @@ class ZaloOaChannel(ZaloChannel):
         self._handle = handle
         self._queue = queue
         self._residents = residents
+        self._tokens_dead = tokens_dead  # tells the admins to connect the OA again
         self._notes = oa_notes(language, address)
         self._unsupported = translator(language, address)("zalo_oa.unsupported")
         self._own_client = client is None
@@ -187,6 +189,10 @@ class ZaloOaChannel(ZaloChannel):
             body = {"recipient": {"user_id": chat_id}, "message": {"text": text}}
             try:
                 await self.api.call("POST", "/v3.0/oa/message/cs", json=body)
+            except TokensDead as exc:
+                if self._tokens_dead is not None:
+                    await self._tokens_dead()
+                raise send_error(exc) from None
             except OaError as exc:
                 raise send_error(exc) from None
 

@@ -136,12 +136,16 @@ class OaApi:
         return pair.expires_at.timestamp() - self._clock() < REFRESH_AHEAD
 
     async def _refresh(self, pair: TokenPair) -> None:
-        form = {
-            "refresh_token": pair.refresh_token,
-            "app_id": self.app_id,
-            "grant_type": "refresh_token",
-        }
-        await self._grant(form, seed=pair.seed)
+        """Renew the pair; when Zalo refuses it, take a pair stored meanwhile (`connect`)."""
+        try:
+            await self._grant(_refresh_form(self.app_id, pair), seed=pair.seed)
+        except TokensDead:
+            stored = await self._tokens.get(self.app_id)
+            if stored is None or stored.refresh_token == pair.refresh_token:
+                raise
+            self._pair = stored
+            if not stored.access_token or self._expiring(stored):
+                await self._grant(_refresh_form(self.app_id, stored), seed=stored.seed)
 
     async def _grant(self, form: dict[str, str], seed: str) -> None:
         """POST to the token URL; commit the new pair before anything can use it."""
@@ -200,6 +204,10 @@ class OaApi:
         if data["error"] != 0:
             raise OaError(data["error"], str(data.get("message") or "")[:300])
         return data.get("data")
+
+
+def _refresh_form(app_id: str, pair: TokenPair) -> dict[str, str]:
+    return {"refresh_token": pair.refresh_token, "app_id": app_id, "grant_type": "refresh_token"}
 
 
 def send_error(exc: OaError) -> SendError:
