@@ -210,3 +210,33 @@ async def test_revoked_tokens_tell_the_admin_and_a_new_connection_sends_what_wai
     await OaTokens(world.store.db).save(world.oa.state.app_id, pair)
     await world.drain()
     assert "tiêm chủng" in (await lan.catch_up())[-1].text
+
+
+async def test_echoes_and_receipts_from_the_oa_itself_are_not_answered(world):
+    lan = world.follower("Lan")
+    await onboard(lan)
+    state = world.oa.state
+    echo = state.user_event(state.user(lan.id), "oa_send_text", text="/help")
+    echo["sender"], echo["recipient"] = {"id": state.oa_id}, {"id": lan.id}
+    seen = {**echo, "event_name": "user_seen_message", "message": {"msg_ids": ["1", "2"]}}
+    for event in (echo, seen):
+        await world.oa.post(event)
+    assert await lan.catch_up() == []
+    assert [d.status for d in world.oa.deliveries[-2:]] == [200, 200]
+
+
+async def test_a_file_from_a_follower_is_read_as_a_document(world):
+    lan = world.follower("Lan")
+    await onboard(lan)
+    await world.oa.send_file(lan.id, b"%PDF-1.4 don", "don-de-nghi.pdf")
+    answer = await lan.catch_up()
+    # Routed to the core (not the adapter's sticker note), which takes no document here.
+    t = translator("vi", world.commune.address)
+    assert [m.text for m in answer] == [t("error.unsupported")]
+
+
+def test_the_oa_secrets_are_redacted_from_logs(world):
+    from bot.app import secrets_of
+
+    state, settings = world.oa.state, world.settings
+    assert {state.app_secret, state.secret_key, world.seed_token} <= set(secrets_of(settings))
