@@ -215,6 +215,8 @@ class FeedbackRules(BaseModel):
     remind_days_before: int = Field(default=1, ge=0, le=10)
     # Telegram chat id of the staff group that hears about every new item (optional).
     staff_group_chat: str | None = None
+    # The category of a question typed at the main menu; empty = the last category listed.
+    question_category: str = ""
 
     @field_validator("staff_group_chat", mode="before")
     @classmethod
@@ -342,6 +344,13 @@ class Commune(BaseModel):
             raise ValueError("category ids must be distinct")
         return value
 
+    @model_validator(mode="after")
+    def _known_question_category(self) -> Commune:
+        wanted = self.feedback.question_category
+        if wanted and self.category(wanted) is None:
+            raise ValueError(f"feedback.question_category {wanted!r} is not a category id")
+        return self
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -378,6 +387,11 @@ class Commune(BaseModel):
     def category(self, category_id: str) -> Category | None:
         """Return the feedback category with this id, or None."""
         return next((c for c in self.categories if c.id == category_id), None)
+
+    @property
+    def question_category(self) -> Category:
+        """The category of a question typed at the main menu."""
+        return self.category(self.feedback.question_category) or self.categories[-1]
 
 
 def _vn_date(day: date) -> str:

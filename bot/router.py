@@ -12,9 +12,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.config import Commune
+from bot.conversation import is_greeting, typed_command
 from bot.i18n import translator
-from bot.messages import Inbound, Kind, Reply
-from bot.text import match_choice
+from bot.messages import Choice, Inbound, Kind, Reply
+from bot.text import fold, match_choice
 from handlers import FLOWS
 from handlers.base import Context, Flow, Person, make_choice
 from storage import Storage, is_transient
@@ -24,6 +25,8 @@ from storage.models import ResidentStatus, Role, Session, SessionKey
 log = logging.getLogger(__name__)
 
 ONBOARDING = "onb"
+QUESTION = "hoi"  # a sentence typed at the main menu, offered to the commune as a question
+CANCEL_COMMAND = "huy"
 FLOOD_WINDOW = 10.0  # seconds; Router(flood_limit=N) is how many messages per window
 MAX_WAITING = 4  # messages from one person queued behind their own lock
 STOP_COMMAND = "dung"
@@ -205,9 +208,34 @@ class Router:
         elif not self._allowed(flow, ctx.person):
             await self.store.sessions.delete(session.key)
             self._refuse(ctx)
+        elif ctx.msg.kind is Kind.TEXT and await self._typed_in_flow(ctx, flow, session):
+            return
         else:
             ctx.draft = dict(session.draft)
             await self._run(ctx, flow, step, session)
+
+    async def _typed_in_flow(self, ctx: Context, flow: Flow, session: Session) -> bool:
+        """Answer text that is not the step's: a cancel word, or text where a button is awaited.
+
+        "hủy" (with its diacritics) cancels at any step; "huy" only where a button is awaited,
+        since elsewhere it may be an answer (a name). Elsewhere a button is awaited, the first
+        stray text hears what the step expects and how to leave it, later ones the short form.
+        """
+        waits = session.step in flow.buttons_only and session.draft.get("_choices")
+        typed = typed_command(ctx.msg.text, ctx.t.language)
+        if typed and typed.command == CANCEL_COMMAND and (typed.exact or waits):
+            ctx.msg = replace(ctx.msg, kind=Kind.COMMAND, command=CANCEL_COMMAND, args="")
+            await self._on_command(ctx, session)
+            return True
+        if not waits:
+            return False
+        offered = tuple(Choice(data, label) for data, label in session.draft["_choices"])
+        again = session.draft.get("_nudged") == session.step
+        ctx.say("convo.expects_button_short" if again else "convo.expects_button", choices=offered)
+        draft = {**session.draft, "_nudged": session.step}
+        expires = ctx.now + timedelta(minutes=self.commune.session_minutes)
+        await self.store.sessions.save(replace(session, draft=draft), expires)
+        return True
 
     async def _start(self, ctx: Context, flow: Flow, session: Session | None) -> None:
         if flow.needs_registration and not ctx.person.registered:
@@ -239,15 +267,41 @@ class Router:
                 ctx.show_menu = True
 
     async def _outside_flow(self, ctx: Context) -> None:
-        """Answer a message that belongs to no flow: a menu label typed, else a hint."""
-        if ctx.msg.kind is Kind.TEXT:
-            entries = self._menu_flows(ctx.person.role)
-            index = match_choice(ctx.msg.text, [ctx.t(f.menu) for f in entries])
-            if index is not None:
-                await self._start(ctx, entries[index], None)
+        """Answer a message that belongs to no flow: words for a command, a menu label, a
+        greeting (the menu), a sentence (kept and offered as a question), else a hint."""
+        text = ctx.msg.text.strip() if ctx.msg.kind is Kind.TEXT else ""
+        typed = typed_command(text, ctx.t.language) if text else None
+        if typed is not None and typed.command in self.commands:
+            if typed.command == STOP_COMMAND:  # only "dung": "dừng" was taken before
+                self._offer_stop(ctx)
                 return
-        ctx.say("error.outside_flow" if ctx.msg.kind is Kind.TEXT else "error.unsupported")
-        ctx.show_menu = True
+            ctx.msg = replace(ctx.msg, kind=Kind.COMMAND, command=typed.command, args=typed.args)
+            await self._on_command(ctx, None)
+            return
+        entries = self._menu_flows(ctx.person.role)
+        index = match_choice(text, [ctx.t(f.menu) for f in entries]) if text else None
+        question = self.flows.get(QUESTION)
+        if index is not None:
+            await self._start(ctx, entries[index], None)
+        elif text and is_greeting(text, ctx.t.language):
+            ctx.show_menu = True
+        elif (
+            question is not None
+            and self._allowed(question, ctx.person)
+            and _sentence(text, self.commune.feedback.min_length, self.commune.feedback.max_length)
+        ):
+            await self._start(ctx, question, None)
+        else:
+            ctx.say("error.outside_flow" if ctx.msg.kind is Kind.TEXT else "error.unsupported")
+            ctx.show_menu = True
+
+    @staticmethod
+    def _offer_stop(ctx: Context) -> None:
+        """Ask before stopping: "dung" typed without diacritics may also be "đúng" (right)."""
+        ctx.say("convo.stop_offer", choices=(
+            ctx.button(f"{STOP_COMMAND}:start", "convo.stop_yes"),
+            ctx.button("menu:start", "convo.stop_no"),
+        ))  # fmt: skip
 
     def _menu_flows(self, role: Role) -> list[Flow]:
         flows = [f for f in self.flows.values() if f.menu and role in f.roles]
@@ -287,3 +341,9 @@ def _asks_to_stop(msg: Inbound) -> bool:
         return msg.command in STOP_COMMANDS
     word = unicodedata.normalize("NFC", msg.text).casefold().strip(" .!?,;:\n\t")
     return msg.kind is Kind.TEXT and word in STOP_WORDS
+
+
+def _sentence(text: str, low: int, high: int) -> bool:
+    """Tell whether typed text looks like something said: long enough, three words or more."""
+    words = [word for word in fold(text).split() if any(c.isalpha() for c in word)]
+    return low <= len(text) <= high and len(words) >= 3

@@ -34,6 +34,8 @@ class Flow:
     `stateless` maps a button action to a step that needs no stored state (e.g. consent,
     which must work before anything about the person is stored).
     A step returns the next state, or None when the flow is over.
+    `buttons_only` lists the states that wait for a button: text typed there that matches
+    none of the buttons never reaches the step (the router says what is expected).
     """
 
     key: str
@@ -45,6 +47,7 @@ class Flow:
     menu: str | None = None  # catalog key of the main-menu label
     menu_order: int = 100
     needs_registration: bool = True
+    buttons_only: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

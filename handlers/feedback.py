@@ -56,18 +56,28 @@ async def start(ctx: Context) -> str | None:
     """Checks the sender's limits, then asks what kind of message it is."""
     if ctx.person.role is Role.HAMLET_HEAD:  # sends for many neighbours: no per-person limits
         return await _ask_behalf(ctx)
+    if await over_limits(ctx):
+        return None
+    if ctx.msg.kind is Kind.COMMAND and ctx.msg.args in KINDS:  # "khiếu nại" typed as words
+        ctx.draft["kind"] = ctx.msg.args
+        return _ask_category(ctx, "fb.ask_category")
+    return _ask_kind(ctx)
+
+
+async def over_limits(ctx: Context) -> bool:
+    """Tell (and say) whether the sender has too many open items or sent enough today."""
     rules = ctx.commune.feedback
     chat = (ctx.msg.channel, ctx.msg.chat_id)
     if await ctx.store.feedback.count_open_by_sender(*chat) >= rules.max_open_per_resident:
         ctx.say("fb.limit_open", limit=rules.max_open_per_resident)
-        return None
+        return True
     midnight = datetime.combine(
         ctx.now.astimezone(ctx.commune.zone).date(), time(), ctx.commune.zone
     )
     if await ctx.store.feedback.count_sent_since(*chat, midnight) >= rules.max_per_day:
         ctx.say("fb.limit_day", limit=rules.max_per_day)
-        return None
-    return _ask_kind(ctx)
+        return True
+    return False
 
 
 async def _ask_behalf(ctx: Context) -> str:
@@ -398,6 +408,9 @@ FLOW = Flow(
         State.REVIEW: confirm,
     },
     commands=("phananh",),
+    buttons_only=frozenset(
+        {State.BEHALF, State.KIND, State.CATEGORY, State.ANONYMOUS, State.REVIEW}
+    ),
     menu="menu.feedback",
     menu_order=10,
 )

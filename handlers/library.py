@@ -242,6 +242,7 @@ FLOW = Flow(
     roles=EVERYONE,
     start=show_topics,
     steps={State.BROWSE: not_understood, State.QUIZ: check_answer},
+    buttons_only=frozenset({State.BROWSE, State.QUIZ}),
     stateless={"topics": show_topics, "topic": open_topic, "item": open_item, "quiz": ask_quiz},
     commands=("tailieu",),
     menu="menu.library",

@@ -56,6 +56,7 @@ FLOW = Flow(
     roles=EVERYONE,
     start=ask,
     steps={State.CONFIRM: confirm},
+    buttons_only=frozenset({State.CONFIRM}),
     commands=("xoadulieu",),
     menu="menu.delete_data",
     menu_order=80,

@@ -229,6 +229,7 @@ FLOW = Flow(
         State.COMMENT: take_comment,
         State.CONTACT: choose_contact,
     },
+    buttons_only=frozenset({State.SERVICE, State.MODE, State.SCORE, State.CONTACT}),
     commands=("danhgia",),
     menu="menu.rate",
     menu_order=30,

@@ -168,6 +168,7 @@ FLOW = Flow(
     roles=EVERYONE,
     start=show,
     steps={State.MENU: not_understood},
+    buttons_only=frozenset({State.MENU}),
     stateless={
         "show": show,
         "topic": toggle_topic,

@@ -181,6 +181,7 @@ FLOW = Flow(
     roles=EVERYONE,
     start=start,
     steps={State.ANSWER: answer},
+    buttons_only=frozenset({State.ANSWER}),
     commands=("khaosat",),
     menu="menu.survey",
     menu_order=40,

@@ -181,3 +181,11 @@ def test_load_reads_the_commune_file_named_by_loaxa_config(monkeypatch, tmp_path
     settings, commune = load()
     assert settings.config == path
     assert commune.name == "Hòa Bình"
+
+
+def test_question_category_must_name_a_category(tmp_path):
+    source = (Path(__file__).resolve().parent.parent / "bot" / "sample_commune.toml").read_text()
+    bad = tmp_path / "loaxa.toml"
+    bad.write_text(source.replace("[feedback]\n", '[feedback]\nquestion_category = "nope"\n'))
+    with pytest.raises(ConfigError, match="question_category"):
+        load_commune(bad)
