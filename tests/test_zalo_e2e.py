@@ -233,6 +233,25 @@ async def test_staff_answer_and_resolve_on_telegram_reach_the_zalo_resident(worl
     )
 
 
+async def test_a_sentence_typed_on_zalo_becomes_a_question_and_words_start_commands(world):
+    minh = await world.staff("Cán bộ Minh", Role.OFFICIAL)
+    lan = world.zalo_resident("Lan")
+    await onboard(lan)
+    answer = await lan.says("Xin chao xa, cho toi hoi lam so do o dau")
+    assert "cho toi hoi lam so do o dau" in answer[-1].text
+    answer = await lan.picks(t("convo.question_send"))
+    code = CODE.search(answer[0].text).group(0)
+    item = await world.store.feedback.get_by_code(code)
+    assert (item.kind, item.channel) == ("question", "zalo")
+    await world.drain()
+    assert code in (await minh._answers())[-1].text
+
+    answer = await lan.says(f"tra cuu {code}")
+    assert answer[0].text.startswith(code)
+    answer = await lan.says("xin chao")
+    assert len(answer) == 1 and answer[0].text.startswith(t("menu.title"))
+
+
 # --- pushes: a broadcast, a long text split at paragraph boundaries -------------------------
 
 
