@@ -95,12 +95,14 @@ class Context:
 
     def typed(self, limits: tuple[int, int], again: str) -> str | None:
         """Return the text typed, stripped, if its length is within `limits` (min, max);
-        else answer `again` (given min and max) and return None."""
+        else answer why, then `again` (given min and max), and return None."""
         low, high = limits
         text = self.msg.text.strip() if self.msg.kind is Kind.TEXT else ""
         if low <= len(text) <= high:
             return text
-        self.say(again, min=low, max=high)
+        why = "again.not_text" if not text else "again.too_short" if len(text) < low else None
+        why = self.t(why or "again.too_long", length=len(text), min=low, max=high)
+        self.replies.append(Reply(f"{why}\n{self.t(again, min=low, max=high)}"))
         return None
 
     def button(self, data: str, label_key: str, **values: Any) -> Choice:

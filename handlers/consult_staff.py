@@ -139,8 +139,12 @@ async def take_closes(ctx: Context) -> str | None:
     except ValueError:
         closes = None
     today = ctx.now.astimezone(ctx.commune.zone).date()
-    if closes is None or not today <= closes <= today + MAX_OPEN:
-        ctx.say("consult.ask_closes")
+    last = today + MAX_OPEN
+    if closes is None or not today <= closes <= last:
+        shown = {"date": closes.strftime("%d/%m/%Y") if closes else "", "last": f"{last:%d/%m/%Y}"}
+        why = "again.date_unclear" if closes is None else "again.date_past"
+        why = "again.date_too_far" if closes and closes > last else why
+        ctx.replies.append(Reply(f"{ctx.t(why, **shown)}\n{ctx.t('consult.ask_closes')}"))
         return "lk.closes"
     ctx.draft["closes"] = closes.isoformat()
     ctx.say(

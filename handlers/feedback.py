@@ -100,9 +100,8 @@ async def choose_behalf(ctx: Context) -> str | None:
 
 async def take_behalf_name(ctx: Context) -> str | None:
     """Stores who the hamlet head is sending for."""
-    name = ctx.msg.text.strip() if ctx.msg.kind is Kind.TEXT else ""
-    if not 2 <= len(name) <= 80:
-        ctx.say("fb.ask_behalf_name")
+    name = ctx.typed((2, 80), "fb.ask_behalf_name")
+    if name is None:
         return State.BEHALF_NAME
     ctx.draft["behalf"] = name
     return _ask_kind(ctx)

@@ -8,7 +8,7 @@ They never see who sent an anonymous item, nor internal notes unless the commune
 
 from __future__ import annotations
 
-from bot.messages import Kind, Reply
+from bot.messages import Reply
 from handlers import notify
 from handlers.base import Context, make_choice, number
 from handlers.inbox_view import KEY
@@ -73,10 +73,8 @@ async def take_remark(ctx: Context) -> str | None:
     if not is_supervisor(ctx) or item is None:
         ctx.say("error.not_allowed")
         return None
-    text = ctx.msg.text.strip() if ctx.msg.kind is Kind.TEXT else ""
-    low, high = REMARK_LIMITS
-    if not low <= len(text) <= high:
-        ctx.say("supervision.ask", min=low, max=high)
+    text = ctx.typed(REMARK_LIMITS, "supervision.ask")
+    if text is None:
         return REMARK_STATE
     me = ctx.person.staff
     async with ctx.store.db.transaction():

@@ -179,3 +179,15 @@ async def test_stray_text_where_a_button_is_awaited_says_what_is_expected_once(w
     assert answer[0].text == t("fb.ask_category")
     answer = await lan.says("khong biet")  # a new step: the long form again, once
     assert answer[0].text == t("convo.expects_button")
+
+
+async def test_a_hamlet_heads_name_for_someone_asked_again_says_why(world):
+    head = await world.staff("Trưởng xóm Tư", Role.HAMLET_HEAD)
+    await head.says("/phananh")
+    await head.taps(t("fb.behalf_other"))
+    answer = await head.says("A")
+    assert answer[0].text == (
+        "Tin vừa gửi có 1 ký tự, ngắn hơn mức tối thiểu 2.\n" + t("fb.ask_behalf_name")
+    )
+    answer = await head.says("Bà Nguyễn Thị Tám")
+    assert answer[0].text.startswith("Bạn muốn gửi gì?")

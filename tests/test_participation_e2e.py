@@ -177,3 +177,29 @@ async def test_supervisor_reads_and_remarks_but_cannot_act_or_see_anonymous_send
     remark = (await world.store.dialogues.remarks(item.id))[0]
     assert remark.acknowledged_by == "Cán bộ Minh"
     assert (await world.store.feedback.get(item.id)).status == "new"
+
+
+async def test_a_closing_date_asked_again_says_why(world):
+    minh = await world.staff("Cán bộ Minh", Role.OFFICIAL)
+    await minh.says("/laykien")
+    await minh.taps("Mở đợt lấy ý kiến mới")
+    answer = await minh.says("Bê")
+    assert answer[0].text.startswith("Tin vừa gửi có 2 ký tự, ngắn hơn mức tối thiểu 5.")
+    await minh.says("Bê tông hóa đường liên xóm 1 - xóm 2")
+    await minh.says("Đổ bê tông 800 m đường, nhà nước hỗ trợ xi măng, dân góp ngày công.")
+    await minh.taps("Không có tệp kèm theo")
+    await minh.taps("Xóm 1")
+    await minh.taps("Xong")
+    today = datetime.now(world.commune.zone).date()
+    far = (today + timedelta(days=400)).strftime("%d/%m/%Y")
+    answer = await minh.says(far)
+    last = (today + timedelta(days=366)).strftime("%d/%m/%Y")
+    assert answer[0].text.startswith(f"Ngày {far} xa quá")
+    assert f"muộn nhất là {last}." in answer[0].text
+    assert answer[0].text.endswith("ví dụ 20/12/2026.")  # and the question again
+    answer = await minh.says((today - timedelta(days=1)).strftime("%d/%m/%Y"))
+    assert "đã qua." in answer[0].text.split("\n")[0]
+    answer = await minh.says("tuần sau")
+    assert answer[0].text.startswith("Chưa đọc được ngày này.")
+    answer = await minh.says((today + timedelta(days=10)).strftime("%d/%m/%Y"))
+    assert "Đồng ý / Không đồng ý / Ý kiến khác" in minh.buttons()
