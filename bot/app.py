@@ -24,6 +24,7 @@ from bot.metrics import Live, Metrics
 from bot.router import Router
 from bot.scheduler import Scheduler
 from bot.workdays import vietnam_holidays
+from handlers.broadcast_send import report_when_settled
 from storage import Storage, StorageError
 from storage.db import utcnow
 from storage.files import DatabaseLock
@@ -150,7 +151,9 @@ class LoaXa:
         for channel in self.channels:
             await self._connect(channel)
         await self.refresh_command_menus()
-        self.delivery = Delivery.from_settings(self.store, self.channels, settings)
+        self.delivery = Delivery.from_settings(
+            self.store, self.channels, settings, report_when_settled(self.store, self.commune)
+        )
         await self.delivery.start()
         jobs = build_jobs(self.store, self.commune, self.backups, demo=self.demo)
         self.scheduler = Scheduler(self.store, self.commune.zone, jobs)

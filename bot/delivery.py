@@ -32,7 +32,7 @@ import logging
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -47,6 +47,7 @@ from storage.outbox import OutboxItem, now_utc
 
 log = logging.getLogger(__name__)
 
+Settled = Callable[[set[str]], Awaitable[object]]  # told the sources of rows that settled
 COMMIT_EVERY = 0.025  # seconds between two commits of outcomes: one fsync covers many sends
 
 
@@ -91,8 +92,14 @@ class Delivery:
         backoff: Backoff = Backoff(),
         clock: Callable[[], float] = time.monotonic,
         seed: int | None = None,
+        on_settled: Settled | None = None,
     ) -> None:
         self.store = store
+        self.on_settled = on_settled
+        self._settled: set[str] = set()
+        self._settled_event = asyncio.Event()
+        self._unsettled = 0  # batches being written, and calls of on_settled running
+        self._commits_over = False
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.clock = clock
@@ -110,7 +117,11 @@ class Delivery:
 
     @classmethod
     def from_settings(
-        cls, store: Storage, channels: Iterable[Channel], settings: Settings
+        cls,
+        store: Storage,
+        channels: Iterable[Channel],
+        settings: Settings,
+        on_settled: Settled | None = None,
     ) -> Delivery:
         """Build the engine for these channels with the configured limits."""
         return cls(
@@ -120,15 +131,17 @@ class Delivery:
             in_flight=settings.delivery_in_flight,
             max_attempts=settings.delivery_max_attempts,
             backoff=Backoff(base=settings.delivery_retry_seconds),
+            on_settled=on_settled,
         )
 
     async def start(self) -> None:
         """Return rows a previous process left in flight to pending, then start the workers."""
         await self.store.outbox.recover_in_flight()
-        self._closing = False
+        self._closing = self._commits_over = False
         self._tasks = [
             self._spawn(self._commit_loop(), "delivery-commits"),
             self._spawn(self._watch(), "delivery-watch"),
+            self._spawn(self._tell_settled(), "delivery-settled"),
         ]
         for name, worker in self._workers.items():
             worker.start(self._spawn(worker.run(), f"delivery-{name}"))
@@ -153,7 +166,7 @@ class Delivery:
         horizon = now_utc() + timedelta(seconds=timeout)
         while True:
             left = await self.store.outbox.outstanding(list(self._workers), horizon)
-            if left == 0:
+            if left == 0 and not self._unsettled and not self._settled:
                 return
             if loop.time() >= deadline:
                 raise TimeoutError(f"{left} pushes still outstanding after {timeout}s")
@@ -217,8 +230,11 @@ class Delivery:
             batch, self._pending = self._pending, []
             if not batch:
                 if self._closing:
+                    self._commits_over = True
+                    self._settled_event.set()
                     return
                 continue
+            self._unsettled += 1
             try:
                 await self._write([outcome for outcome, _ in batch])
             except Exception as exc:
@@ -230,6 +246,11 @@ class Delivery:
                     future.set_result(None)
                     if outcome.kind == "retry":  # it may fall due before the next poll
                         self._workers[outcome.item.channel].wake.set()
+                    elif self.on_settled is not None:
+                        self._settled.add(outcome.item.source)
+                        self._settled_event.set()
+            finally:
+                self._unsettled -= 1
 
     async def _write(self, outcomes: list[Outcome]) -> None:
         """Write outcomes in one transaction, retrying while the database is busy."""
@@ -261,6 +282,26 @@ class Delivery:
                     resident = o.item.resident_id and await residents.get(o.item.resident_id)
                     if resident and resident.status is not ResidentStatus.DELETED:
                         await residents.set_status(resident.id, ResidentStatus.BLOCKED)
+
+    async def _tell_settled(self) -> None:
+        """Tell `on_settled` which sources had rows settle, off the commit path, in groups
+        (what settles while it runs is told in the next call). Anything left untold at a
+        stop is the broadcast reports' job's to find."""
+        while True:
+            if not self._settled:
+                if self._commits_over:
+                    return
+                await self._settled_event.wait()
+                self._settled_event.clear()
+                continue
+            sources, self._settled = self._settled, set()
+            self._unsettled += 1
+            try:
+                await self.on_settled(sources)
+            except Exception:
+                log.exception("acting on %d settled sources failed", len(sources))
+            finally:
+                self._unsettled -= 1
 
     # --- plumbing -------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ broadcast goes out as text and the preview says so.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,8 +19,10 @@ from bot.config import Commune
 from bot.i18n import Translator, translator
 from bot.messages import Media, Reply
 from bot.outreach import Audience, QuietClock
+from handlers.base import number
 from storage import Storage
 from storage.broadcasts import Broadcast, report_source, source
+from storage.db import utcnow
 from storage.models import Topic
 from storage.outbox import Push
 
@@ -126,10 +128,14 @@ async def cancel(store: Storage, broadcast_id: int, now: datetime) -> int | None
         return await store.outbox.cancel(source(broadcast_id))
 
 
-async def report_finished(store: Storage, commune: Commune, now: datetime) -> dict[str, int]:
+async def report_finished(
+    store: Storage, commune: Commune, now: datetime, only: Collection[int] | None = None
+) -> dict[str, int]:
     """Send each author the report of their broadcasts whose every row is settled, once."""
     reported = 0
     for broadcast in await store.broadcasts.due_for_report(now):
+        if only is not None and broadcast.id not in only:
+            continue
         counts = await store.outbox.progress(source(broadcast.id))
         if counts["pending"] or counts["sending"]:
             continue
@@ -151,6 +157,20 @@ async def report_finished(store: Storage, commune: Commune, now: datetime) -> di
             if await store.broadcasts.mark_done(broadcast.id, now):
                 reported += await store.outbox.enqueue([push])
     return {"reports": reported}
+
+
+def report_when_settled(store: Storage, commune: Commune):
+    """Return the delivery's `on_settled`: reports a broadcast as its last row settles
+    (the reports' job every 5 minutes stays as a safety net)."""
+
+    kind = source(0).partition(":")[0]  # "broadcast", not "broadcast-report"
+
+    async def settled(sources: set[str]) -> dict[str, int]:
+        parts = (s.split(":") for s in sources)
+        ids = {number(p[1]) for p in parts if p[0] == kind and len(p) > 1} - {None}
+        return await report_finished(store, commune, utcnow(), ids) if ids else {"reports": 0}
+
+    return settled
 
 
 def excerpt(text: str, limit: int = 60) -> str:
