@@ -96,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     qr.add_argument("--desk", required=True, help=say("cli.help.qr_desk"))
     qr.add_argument("--out", required=True, help=say("cli.help.qr_out"))
     qr.add_argument("--bot", help=say("cli.help.qr_bot"))
+    qr.add_argument("--zalo-link", help=say("cli.help.qr_zalo_link"))
 
     from content import cli as content_cli
 
@@ -219,12 +220,33 @@ def _qr(args, settings, commune) -> int:
             desk=args.desk,
             known=known,
         )
-    username = args.bot or settings.telegram_bot_username or _bot_username(settings)
     t = translator(commune.language, commune.address)
-    link = rating_link(username, desk.id)
     title = t("qr.title", desk=desk.name)
+    if args.zalo_link is not None:
+        return _zalo_poster(args, commune, desk, title)
+    username = args.bot or settings.telegram_bot_username or _bot_username(settings)
+    link = rating_link(username, desk.id)
     out = desk_poster(link, title, t("qr.caption", commune=commune.display_name), Path(args.out))
     print(say("cli.qr_written", path=out, link=link))
+    return 0
+
+
+def _zalo_poster(args, commune, desk, title: str) -> int:
+    """The desk's poster for Zalo: the bot's Zalo link as given, and the words to type."""
+    from pathlib import Path
+
+    from bot.i18n import translator
+    from bot.qr import desk_poster, typed_code, zalo_link
+
+    link, code = zalo_link(args.zalo_link), typed_code(commune.language, desk.id)
+    if link is None:
+        raise ConfigError(
+            "qr: --zalo-link must be the https:// link Zalo shows for the bot", "cli.qr_zalo_link"
+        )
+    t = translator(commune.language, commune.address)
+    caption = t("qr_zalo.caption", commune=commune.display_name, code=code)
+    out = desk_poster(link, title, caption, Path(args.out))
+    print(say("cli.qr_zalo_written", path=out, link=link, code=code))
     return 0
 
 

@@ -45,6 +45,11 @@ def _bare(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
+def command_words(language: str, command: str) -> list[str]:
+    """Return the words that name a command in a language, as the catalog writes them."""
+    return _entries(language, f"{WORDS}{command}")
+
+
 @cache
 def _phrases(language: str) -> tuple[_Phrase, ...]:
     keys = {k for k in (*catalog(DEFAULT_LANGUAGE), *catalog(language)) if k.startswith(WORDS)}

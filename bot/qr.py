@@ -8,6 +8,8 @@ import matplotlib
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
+from bot.conversation import command_words
+
 # DejaVu Sans ships with matplotlib and has every Vietnamese letter.
 FONT = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
 FONT_BOLD = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans-Bold.ttf"
@@ -16,6 +18,23 @@ FONT_BOLD = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans-Bol
 def rating_link(bot_username: str, desk_id: str) -> str:
     """Return the Telegram deep link that opens the rating flow for a desk."""
     return f"https://t.me/{bot_username.lstrip('@')}?start=rate_{desk_id}"
+
+
+def zalo_link(link: str) -> str | None:
+    """Return the bot's Zalo link as the operator copied it, or None if it is no https link.
+
+    Zalo's Bot Platform documents no deep link, so no URL is built: the poster carries the
+    link the operator gives and the words to type once the chat is open.
+    """
+    link = link.strip()
+    if not link.startswith("https://") or len(link) > 300 or any(c.isspace() for c in link):
+        return None
+    return link
+
+
+def typed_code(language: str, desk_id: str) -> str:
+    """Return what a Zalo resident types to rate a desk: the rating's first word and the desk."""
+    return f"{command_words(language, 'danhgia')[0]} {desk_id}"
 
 
 def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> list[str]:

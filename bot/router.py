@@ -144,6 +144,7 @@ class Router:
         elif session is not None:
             await self._continue(ctx, session)
         elif not person.registered:
+            ctx.msg = self._typed_link(ctx)  # "danh gia mot-cua" from a desk poster
             await self._start(ctx, self.flows[ONBOARDING], None)
         else:
             await self._outside_flow(ctx)
@@ -294,6 +295,16 @@ class Router:
         else:
             ctx.say("error.outside_flow" if ctx.msg.kind is Kind.TEXT else "error.unsupported")
             ctx.show_menu = True
+
+    def _typed_link(self, ctx: Context) -> Inbound:
+        """Read a newcomer's typed words with an argument ("danh gia mot-cua", the code on a
+        desk's Zalo poster) as the deep link `/start rate_mot-cua`, kept through onboarding."""
+        typed = typed_command(ctx.msg.text, ctx.t.language) if ctx.msg.kind is Kind.TEXT else None
+        flow = self.commands.get(typed.command) if typed and typed.args else None
+        if flow is None:
+            return ctx.msg
+        payload = f"{flow.key}_{typed.args}"
+        return replace(ctx.msg, kind=Kind.COMMAND, command="start", args=payload)
 
     @staticmethod
     def _offer_stop(ctx: Context) -> None:

@@ -28,13 +28,16 @@ class State(StrEnum):
     CONTACT = "rate.contact"
 
 
-def _desk_from(ctx: Context) -> str:
-    """Read the desk from `/start rate_<desk>` or `/danhgia <desk>`; else the first desk."""
+def _named_desk(ctx: Context) -> str | None:
+    """The desk named by `/start rate_<desk>` (its QR code) or `/danhgia <desk>`, if any."""
     words = ctx.msg.args.split() if ctx.msg.kind is Kind.COMMAND else []
     wanted = words[0].removeprefix("rate_") if words else ""
-    if ctx.commune.desk(wanted):
-        return wanted
-    return ctx.commune.desks[0].id if ctx.commune.desks else "xa"
+    return wanted if ctx.commune.desk(wanted) else None
+
+
+def _desk_from(ctx: Context) -> str:
+    """Read the desk the resident came from; else the first desk."""
+    return _named_desk(ctx) or (ctx.commune.desks[0].id if ctx.commune.desks else "xa")
 
 
 def _scale(ctx: Context, skip: bool = False) -> tuple:
@@ -49,11 +52,14 @@ async def start(ctx: Context) -> str | None:
     if not ctx.commune.services:
         ctx.say("rate.no_services")
         return None
+    named = _named_desk(ctx)  # thanked for coming only when they came (scanned its code)
     ctx.draft["desk"] = _desk_from(ctx)
     desk = ctx.commune.desk(ctx.draft["desk"])
     buttons = tuple(make_choice(f"{KEY}:svc:{s.id}", s.name) for s in ctx.commune.services)
     ctx.say(
-        "rate.ask_service", desk=desk.name if desk else ctx.commune.display_name, choices=buttons
+        "rate.ask_service" if named else "rate_menu.ask_service",
+        desk=desk.name if desk else ctx.commune.display_name,
+        choices=buttons,
     )
     return State.SERVICE
 

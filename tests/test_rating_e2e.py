@@ -131,3 +131,34 @@ def test_qr_cli_refuses_an_unknown_desk(tmp_path):
     )  # fmt: skip
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "nowhere" in done.stderr
+
+
+async def test_rating_from_the_menu_does_not_thank_for_coming_to_the_desk(world):
+    lan = world.resident("Lan")
+    await onboard(lan)
+    answer = await lan.says("/danhgia")
+    assert answer[-1].text == "Ông/bà vừa làm thủ tục gì?"
+    answer = await lan.says("/start rate_mot-cua")  # scanned at the desk: thanked for coming
+    assert answer[-1].text.startswith("Cảm ơn bạn đã đến Bộ phận Một cửa UBND xã.")
+
+
+def test_qr_cli_makes_a_zalo_poster_with_the_given_link_and_the_words_to_type(tmp_path):
+    out = tmp_path / "desk-zalo.png"
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "LOAXA_DB": str(tmp_path / "x.db")}
+    link = "https://zalo.me/s/botexample"  # what the operator copied from Zalo, taken as is
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "qr", "--desk", "mot-cua", "--out", str(out),
+         "--zalo-link", link],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith(": đánh giá mot-cua")
+    assert [r.text for r in zxingcpp.read_barcodes(Image.open(out))] == [link]
+
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "qr", "--desk", "mot-cua", "--out", str(out),
+         "--zalo-link", "zalo bot"],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "--zalo-link" in done.stderr

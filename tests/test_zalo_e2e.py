@@ -252,6 +252,18 @@ async def test_a_sentence_typed_on_zalo_becomes_a_question_and_words_start_comma
     assert len(answer) == 1 and answer[0].text.startswith(t("menu.title"))
 
 
+async def test_the_words_on_a_desk_poster_lead_a_zalo_newcomer_to_that_desks_rating(world):
+    lan = world.zalo_resident("Lan")
+    await lan.says("danh gia mot-cua")  # the code printed under the poster's QR code
+    await lan.picks("Đồng ý")
+    await lan.picks("Xóm 2")
+    answer = await lan.picks("Nhận tất cả (nên chọn)")
+    assert "Cảm ơn bạn đã đến Bộ phận Một cửa UBND xã." in answer[-1].text
+    await lan.says("/huy")
+    answer = await lan.says("đánh giá mot-cua")  # a resident already signed up
+    assert answer[-1].text.startswith("Cảm ơn bạn đã đến Bộ phận Một cửa UBND xã.")
+
+
 # --- pushes: a broadcast, a long text split at paragraph boundaries -------------------------
 
 
