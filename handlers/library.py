@@ -59,6 +59,18 @@ def _progress(ctx: Context, library: Library, known: set[str]) -> list[str]:
     return [ctx.t("library.progress", known=len(known), total=total)]
 
 
+async def _topic_progress(ctx: Context, library: Library, topic: str) -> list[str]:
+    """How many of a topic's quizzes the reader has answered right, the one just answered
+    included: the topics count moves only once all are right."""
+    quizzes = library.quizzes_by_topic().get(topic, ())
+    if ctx.person.resident is None or not quizzes:
+        return []
+    answers = await _answers(ctx)
+    right = sum(1 for item_id in quizzes if answers.get(item_id))
+    title = library.topic(topic).title
+    return [ctx.t("convo.topic_progress", topic=title, right=right, total=len(quizzes))]
+
+
 async def show_topics(ctx: Context) -> str | None:
     """Lists the topics, marking the ones the reader knows, with their progress."""
     if not _registered(ctx):
@@ -213,6 +225,8 @@ async def check_answer(ctx: Context) -> str | None:
         lines = [ctx.t("library.wrong", answer=quiz.answer, explanation=quiz.explanation)]
     if item.topic in known - before:
         lines.append(ctx.t("library.topic_learned", topic=library.topic(item.topic).title))
+    elif item.topic not in known:
+        lines += await _topic_progress(ctx, library, item.topic)
     lines += _progress(ctx, library, known)
     buttons = [] if correct else [ctx.button(f"{KEY}:quiz:{item.id}", "library.retry")]
     buttons += _onward(ctx, library, item)

@@ -186,3 +186,19 @@ async def test_staff_can_read_and_answer_without_progress(world):
     assert answer[0].text.startswith("Đúng rồi!")
     assert "đã nắm" not in answer[0].text
     assert await world.store.db.fetchval("SELECT COUNT(*) FROM content_answers") == 0
+
+
+async def test_a_right_answer_counts_in_its_topics_progress_at_once(world):
+    lan = world.resident("Lan")
+    await onboard(lan)
+    topic = get_library().topic("dan-chu")
+    first = topic.items[0]
+    assert len(get_library().quizzes_by_topic()["dan-chu"]) > 1
+    await lan.says("/tailieu")
+    await lan.taps(topic.title)
+    await lan.taps(first.title)
+    await lan.taps("Trả lời câu hỏi")
+    answer = await lan.taps(first.quiz.answer)
+    total = len(get_library().quizzes_by_topic()["dan-chu"])
+    assert f'Chủ đề "{topic.title}": ông/bà đã trả lời đúng 1/{total} câu.' in answer[0].text
+    assert f"Bạn đã nắm 0/{topic_count()} chủ đề." in answer[0].text
