@@ -101,9 +101,15 @@ class Context:
         if low <= len(text) <= high:
             return text
         why = "again.not_text" if not text else "again.too_short" if len(text) < low else None
-        why = self.t(why or "again.too_long", length=len(text), min=low, max=high)
-        self.replies.append(Reply(f"{why}\n{self.t(again, min=low, max=high)}"))
+        self.say_again(why or "again.too_long", again, length=len(text), min=low, max=high)
         return None
+
+    def say_again(
+        self, why: str, ask: str, *, choices: tuple[Choice, ...] = (), **values: Any
+    ) -> None:
+        """Ask `ask` again in one message, after the sentence `why` that says what was wrong."""
+        text = f"{self.t(why, **values)}\n{self.t(ask, **values)}"
+        self.replies.append(Reply(text, choices=choices))
 
     def button(self, data: str, label_key: str, **values: Any) -> Choice:
         """Make a button whose label comes from the catalog."""

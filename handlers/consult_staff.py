@@ -144,7 +144,7 @@ async def take_closes(ctx: Context) -> str | None:
         shown = {"date": closes.strftime("%d/%m/%Y") if closes else "", "last": f"{last:%d/%m/%Y}"}
         why = "again.date_unclear" if closes is None else "again.date_past"
         why = "again.date_too_far" if closes and closes > last else why
-        ctx.replies.append(Reply(f"{ctx.t(why, **shown)}\n{ctx.t('consult.ask_closes')}"))
+        ctx.say_again(why, "consult.ask_closes", **shown)
         return "lk.closes"
     ctx.draft["closes"] = closes.isoformat()
     ctx.say(
@@ -162,11 +162,9 @@ async def take_options(ctx: Context) -> str | None:
     else:
         options = [o.strip()[:60] for o in ctx.msg.text.split(";") if o.strip()]
         if not 2 <= len(options) <= MAX_OPTIONS:
-            ctx.say(
-                "consult.ask_options",
-                max=MAX_OPTIONS,
-                choices=(_b("standard", ctx.t("consult.standard_options")),),
-            )
+            standard = (_b("standard", ctx.t("consult.standard_options")),)
+            ctx.say_again("again.options_count", "consult.ask_options", choices=standard,
+                          count=len(options), max=MAX_OPTIONS)  # fmt: skip
             return "lk.options"
     ctx.draft["options"] = options
     count = await ctx.store.residents.count_audience(None, ctx.draft["hamlets"])

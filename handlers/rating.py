@@ -132,10 +132,8 @@ async def take_comment(ctx: Context) -> str | None:
             return State.COMMENT
         ctx.draft["comment"] = ctx.msg.text.strip()
     elif ctx.action != "comment":
-        ctx.say(
-            "rate.ask_comment",
-            choices=(make_choice(f"{KEY}:comment:skip", ctx.t("rate.no_comment")),),
-        )
+        skip = (make_choice(f"{KEY}:comment:skip", ctx.t("rate.no_comment")),)
+        ctx.say_again("again.not_text", "rate.ask_comment", choices=skip)
         return State.COMMENT
     if _lowest(ctx) <= LOW:
         ctx.say("rate.ask_contact", choices=(

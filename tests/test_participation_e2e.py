@@ -203,3 +203,7 @@ async def test_a_closing_date_asked_again_says_why(world):
     assert answer[0].text.startswith("Chưa đọc được ngày này.")
     answer = await minh.says((today + timedelta(days=10)).strftime("%d/%m/%Y"))
     assert "Đồng ý / Không đồng ý / Ý kiến khác" in minh.buttons()
+    answer = await minh.says("Chỉ một phương án")
+    assert answer[0].text.startswith("Cần từ 2 đến 6 lựa chọn, cách nhau bằng dấu chấm phẩy")
+    assert "Tin vừa gửi có 1." in answer[0].text
+    assert "Đồng ý / Không đồng ý / Ý kiến khác" in minh.buttons()

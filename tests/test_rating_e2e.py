@@ -162,3 +162,15 @@ def test_qr_cli_makes_a_zalo_poster_with_the_given_link_and_the_words_to_type(tm
     )  # fmt: skip
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "--zalo-link" in done.stderr
+
+
+async def test_a_sticker_for_the_comment_is_told_why_it_is_asked_again(world):
+    lan = world.resident("Lan")
+    await onboard(lan)
+    await lan.says("/danhgia")
+    await lan.taps("Hộ tịch (khai sinh, kết hôn, khai tử)")
+    await lan.taps("Nhanh: 1 câu")
+    await lan.taps("4 - Hài lòng")
+    answer = await lan.sends_sticker()
+    assert answer[0].text.startswith("Bước này cần gõ chữ.\n")
+    assert "Không góp ý" in lan.buttons()
