@@ -138,7 +138,7 @@ async def test_typed_answers_without_diacritics_work(world):
     assert await world.store.content.answers(lan_id) == {"papi-la-gi": True}
 
     answer = await lan.says("o kia la gi")  # matches no button: what is expected, buttons kept
-    assert answer[0].text.startswith("Bot đang chờ ông/bà chọn một mục bên dưới")
+    assert answer[0].text.startswith("Loa Xã đang chờ ông/bà chọn một mục bên dưới")
     assert "Các chủ đề" in lan.buttons()
 
 
