@@ -258,10 +258,11 @@ async def test_the_words_on_a_desk_poster_lead_a_zalo_newcomer_to_that_desks_rat
     await lan.picks("Đồng ý")
     await lan.picks("Xóm 2")
     answer = await lan.picks("Nhận tất cả (nên chọn)")
-    assert "Cảm ơn bạn đã đến Bộ phận Một cửa UBND xã." in answer[-1].text
+    thanks = t("rate.ask_service", desk=world.commune.desk("mot-cua").name)
+    assert thanks in answer[-1].text
     await lan.says("/huy")
     answer = await lan.says("đánh giá mot-cua")  # a resident already signed up
-    assert answer[-1].text.startswith("Cảm ơn bạn đã đến Bộ phận Một cửa UBND xã.")
+    assert answer[-1].text.startswith(thanks)
 
 
 # --- pushes: a broadcast, a long text split at paragraph boundaries -------------------------
