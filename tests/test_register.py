@@ -37,8 +37,13 @@ STAFF_FACING = (
 )
 
 
+# What residents may type (bot/conversation.py reads them), never shown to them: "menu" and
+# "bot" are words people type.
+TYPED = ("words.", "greetings.")
+
+
 def staff_facing(key: str) -> bool:
-    return key.startswith(STAFF_FACING)
+    return key.startswith(STAFF_FACING) or key.startswith(TYPED)
 
 
 def offending(pattern: str, *, resident_only: bool = False) -> dict[str, str]:
