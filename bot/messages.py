@@ -22,7 +22,8 @@ class Kind(StrEnum):
     CONTACT = "contact"
     EDITED = "edited"  # an edit of an earlier message: never re-processed
     DOCUMENT = "document"  # a file sent as a document (Telegram): PDF, scan, ...
-    UNSUPPORTED = "unsupported"  # stickers, voice, anything else
+    VOICE = "voice"  # a voice note (Telegram voice, Zalo's voice event)
+    UNSUPPORTED = "unsupported"  # stickers, anything else
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,16 @@ class Document:
 
     ref: str
     filename: str
+    size: int | None = None
+    data: bytes | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Voice:
+    """A voice note: the channel's id or URL, its length, its bytes (None if not fetched)."""
+
+    ref: str
+    seconds: int | None = None
     size: int | None = None
     data: bytes | None = field(default=None, repr=False)
 
@@ -65,6 +76,7 @@ class Inbound:
     choice: str = ""  # button data: untrusted
     photos: tuple[Photo, ...] = ()
     documents: tuple[Document, ...] = ()
+    voices: tuple[Voice, ...] = ()
     location: Location | None = None
     language: str | None = None
     private: bool = True
@@ -88,7 +100,7 @@ class Choice:
 class Media:
     """A file to send: a photo or a document, from bytes or a path."""
 
-    kind: str  # "photo" | "document"
+    kind: str  # "photo" | "document" | "voice"
     filename: str
     data: bytes
 

@@ -20,7 +20,7 @@ from enum import StrEnum
 from bot.messages import Kind
 from bot.text import fold
 from bot.workdays import WorkCalendar
-from handlers import notify
+from handlers import notify, voice
 from handlers.base import Context, Flow, make_choice
 from storage.feedback import FORMAL_KINDS, NewFeedback
 from storage.models import Role
@@ -139,6 +139,8 @@ async def choose_category(ctx: Context) -> str | None:
 async def take_description(ctx: Context) -> str | None:
     """Stores a description of acceptable length; a photo with a caption counts too."""
     rules = ctx.commune.feedback
+    if ctx.msg.kind is Kind.VOICE:  # spoken instead of typed: kept like a photo
+        return _ask_photos(ctx, "fb.ask_photos") if await voice.keep(ctx) else State.DESCRIBE
     if ctx.msg.kind is Kind.PHOTO:
         await _keep_photo(ctx)
     text = ctx.msg.text.strip() if ctx.msg.kind in (Kind.TEXT, Kind.PHOTO) else ""
@@ -156,9 +158,9 @@ async def take_description(ctx: Context) -> str | None:
 
 
 def _ask_photos(ctx: Context, key: str) -> str:
-    if len(ctx.draft.get("media", [])) >= ctx.commune.feedback.max_photos:
+    if voice.photos(ctx) >= ctx.commune.feedback.max_photos:
         return _ask_place(ctx)
-    done = _button(ctx, "photos:done", "fb.photos_done") if ctx.draft.get("media") else None
+    done = _button(ctx, "photos:done", "fb.photos_done") if voice.photos(ctx) else None
     none = _button(ctx, "photos:none", "fb.photos_none")
     ctx.say(key, max=ctx.commune.feedback.max_photos, choices=tuple(b for b in (done, none) if b))
     return State.PHOTOS
@@ -173,7 +175,7 @@ async def _keep_photo(ctx: Context) -> bool:
     """
     media = ctx.draft.setdefault("media", [])
     photo = ctx.msg.photos[0]
-    if len(media) >= ctx.commune.feedback.max_photos:
+    if voice.photos(ctx) >= ctx.commune.feedback.max_photos:
         return True
     media_id = await ctx.store.media.add(ctx.msg.channel, ctx.msg.user_id, photo.ref, photo.data)
     if media_id is None:
@@ -190,7 +192,7 @@ async def take_photos(ctx: Context) -> str | None:
     """Keeps up to the maximum of photos, then asks where the problem is."""
     if ctx.msg.kind is Kind.PHOTO:
         if await _keep_photo(ctx):
-            count = len(ctx.draft["media"])
+            count = voice.photos(ctx)
             if count >= ctx.commune.feedback.max_photos:
                 ctx.say("fb.photos_full", max=count)
                 return _ask_place(ctx)
@@ -311,12 +313,13 @@ def _review(ctx: Context) -> str:
     place = d.get("address") or d.get("hamlet") or t("fb.place_unknown")
     if d.get("location"):
         place = t("fb.place_location", place=place)
+    voice.never_anonymous(ctx)
     ctx.say(
         "fb.review",
         kind=t(f"fb.kind_{d['kind']}"),
         category=category.name,
         text=d["description"],
-        photos=len(d.get("media", [])),
+        photos=voice.photos(ctx),
         place=place,
         who=_sender_line(ctx),
         choices=(

@@ -199,13 +199,19 @@ def back_buttons(ctx: Context) -> list[Choice]:
 
 
 async def show_item(ctx: Context, item: FeedbackItem) -> str:
-    """Shows an item: details, each photo, then its history with the allowed actions."""
+    """Shows an item: details, each photo and voice note, then its history and actions."""
     staff = await staff_by_id(ctx)
     photos = await ctx.store.media.for_feedback(item.id)
     ctx.replies.append(ctx.reply(await details(ctx, item, staff, len(photos))))
     for n, data in enumerate(photos, 1):
         caption = ctx.t("inbox.photo_caption", n=n, total=len(photos), code=item.code)
         ctx.replies.append(Reply(caption, media=Media("photo", f"{item.code}-{n}.jpg", data)))
+    voices = await ctx.store.media.voices_for_feedback(item.id)
+    for n, (data, seconds) in enumerate(voices, 1):
+        caption = ctx.t("voice.caption", n=n, total=len(voices), code=item.code,
+                        seconds=seconds or "?")  # fmt: skip
+        name = f"{item.code}-{n}.ogg" if data.startswith(b"OggS") else f"{item.code}-{n}"
+        ctx.replies.append(Reply(caption, media=Media("voice", name, data)))
     from handlers import supervision
 
     remarks = await supervision.remarks_text(ctx, item)

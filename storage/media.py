@@ -24,8 +24,17 @@ class MediaRepo:
         self.max_files = DRAFT_FILES
         self.max_bytes = DRAFT_BYTES
 
-    async def add(self, channel: str, user_id: str, ref: str, data: bytes | None) -> int | None:
-        """Store a received photo (data None when it could not be downloaded); return its id.
+    async def add(
+        self,
+        channel: str,
+        user_id: str,
+        ref: str,
+        data: bytes | None,
+        kind: str = "photo",
+        seconds: int | None = None,
+    ) -> int | None:
+        """Store a received photo or voice note (data None when it could not be downloaded);
+        return its id.
 
         Return None, storing nothing, when the person's unattached files would pass the cap.
         """
@@ -40,9 +49,9 @@ class MediaRepo:
             if files >= self.max_files or used + size > self.max_bytes:
                 return None
             cursor = await conn.execute(
-                "INSERT INTO media (channel, user_id, ref, data, size, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (channel, user_id, ref, data, size or None, to_db_time(utcnow())),
+                "INSERT INTO media (channel, user_id, ref, data, size, created_at, kind, seconds)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (channel, user_id, ref, data, size or None, to_db_time(utcnow()), kind, seconds),
             )
             return cursor.lastrowid
 
@@ -71,13 +80,23 @@ class MediaRepo:
     async def for_feedback(self, feedback_id: int) -> list[bytes]:
         """Return the stored photos of a feedback item, oldest first (failed ones skipped)."""
         rows = await self.db.fetchall(
-            "SELECT data FROM media WHERE feedback_id = ? AND data IS NOT NULL ORDER BY id",
+            "SELECT data FROM media WHERE feedback_id = ? AND data IS NOT NULL"
+            " AND kind = 'photo' ORDER BY id",
             (feedback_id,),
         )
         return [row["data"] for row in rows]
 
+    async def voices_for_feedback(self, feedback_id: int) -> list[tuple[bytes, int | None]]:
+        """Return the stored voice notes of a feedback item with their seconds, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT data, seconds FROM media WHERE feedback_id = ? AND data IS NOT NULL"
+            " AND kind = 'voice' ORDER BY id",
+            (feedback_id,),
+        )
+        return [(row["data"], row["seconds"]) for row in rows]
+
     async def count_for_feedback(self, feedback_id: int) -> int:
         """Count the photos attached to a feedback item, failed downloads included."""
         return await self.db.fetchval(
-            "SELECT COUNT(*) FROM media WHERE feedback_id = ?", (feedback_id,)
+            "SELECT COUNT(*) FROM media WHERE feedback_id = ? AND kind = 'photo'", (feedback_id,)
         )

@@ -265,6 +265,33 @@ async def test_the_words_on_a_desk_poster_lead_a_zalo_newcomer_to_that_desks_rat
     assert answer[-1].text.startswith(thanks)
 
 
+async def test_a_zalo_voice_note_is_the_description_and_the_official_hears_it(world):
+    minh = await world.staff("Cán bộ Minh", Role.OFFICIAL)
+    lan = world.zalo_resident("Lan")
+    await onboard(lan)
+    await lan.says("/phananh")
+    await lan.picks("Phản ánh, kiến nghị")
+    await lan.picks("Môi trường")
+    await world.zemu.send_voice(lan.id)
+    answer = await lan.catch_up()
+    assert answer[0].text == t("voice.received", seconds="?")
+    await lan.picks("Không có ảnh")
+    await lan.picks("Ở Xóm 3")
+    await lan.picks("Gửi có tên")
+    answer = await lan.picks(t("fb.send_petition"))
+    code = CODE.search(answer[0].text).group(0)
+    item = await world.store.feedback.get_by_code(code)
+    assert await world.store.media.voices_for_feedback(item.id) == [(b"voice", None)]
+
+    await world.drain()
+    await minh._answers()
+    await minh.says("/hopthu")
+    await minh.taps("Mới")
+    opened = await minh.taps(f"1. {code}")
+    [played] = [m for m in opened if m.raw.get("audio")]  # not Telegram's own OGG: audio
+    assert world.emu.file_bytes(played.raw["audio"]["file_id"]) == b"voice"
+
+
 # --- pushes: a broadcast, a long text split at paragraph boundaries -------------------------
 
 

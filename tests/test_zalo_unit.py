@@ -161,7 +161,8 @@ def test_an_update_without_a_chat_is_not_read():
          {"kind": Kind.PHOTO, "text": "ảnh"}),
         (_update("message.image.received"), {"kind": Kind.UNSUPPORTED}),
         (_update("message.sticker.received", sticker="s"), {"kind": Kind.UNSUPPORTED}),
-        (_update("message.voice.received"), {"kind": Kind.UNSUPPORTED}),
+        (_update("message.voice.received"), {"kind": Kind.UNSUPPORTED}),  # no URL: nothing
+        (_update("message.voice.received", voice="https://x/v.aac"), {"kind": Kind.VOICE}),
         (_update("message.unsupported.received"), {"kind": Kind.UNSUPPORTED}),
     ],
 )  # fmt: skip

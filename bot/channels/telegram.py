@@ -41,7 +41,7 @@ from bot.channels import telegram_convert as convert
 from bot.channels.base import RateLimited, Rejected, ServiceUnreachable, Transient, Unreachable
 from bot.channels.telegram_request import AiohttpRequest
 from bot.config import ConfigError, Settings
-from bot.messages import Document, Inbound, Kind, Photo, Reply
+from bot.messages import Document, Inbound, Kind, Photo, Reply, Voice
 from bot.text import clean, split_text
 
 log = logging.getLogger(__name__)
@@ -251,26 +251,16 @@ class TelegramChannel:
 
     async def _send_media(self, chat_id: str, reply: Reply, markup, paid: dict) -> None:
         caption = html.escape(reply.text[:CAPTION_LIMIT], quote=False) or None
-        media = reply.media
+        media, bot = reply.media, self.app.bot
+        send, named = bot.send_document, {"filename": media.filename}
         if media.kind == "photo":
-            await self.app.bot.send_photo(
-                chat_id,
-                media.data,
-                caption=caption,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                **paid,
-            )
-        else:
-            await self.app.bot.send_document(
-                chat_id,
-                media.data,
-                filename=media.filename,
-                caption=caption,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                **paid,
-            )
+            send, named = bot.send_photo, {}
+        elif media.kind == "voice" and media.data.startswith(b"OggS"):  # Telegram's own notes
+            send, named = bot.send_voice, {}
+        elif media.kind == "voice":  # another channel's recording (Zalo): played as audio
+            send = bot.send_audio
+        await send(chat_id, media.data, caption=caption, parse_mode=ParseMode.HTML,
+                   reply_markup=markup, **named, **paid)  # fmt: skip
 
     async def _dispatch(self, inbound: Inbound) -> None:
         for reply in await self._handle(inbound):
@@ -308,9 +298,11 @@ class TelegramChannel:
             fields["photos"] = (await self._download(fields["photos"][0]),)
         elif fields["kind"] is Kind.DOCUMENT:
             fields["documents"] = (await self._download(fields["documents"][0]),)
+        elif fields["kind"] is Kind.VOICE:
+            fields["voices"] = (await self._download(fields["voices"][0]),)
         await self._dispatch(convert.inbound(message, **fields))
 
-    async def _download(self, item: Photo | Document) -> Photo | Document:
+    async def _download(self, item: Photo | Document | Voice) -> Photo | Document | Voice:
         """Fetch a photo's or document's bytes; a failed download keeps the reference only."""
         if item.size is not None and item.size > PHOTO_LIMIT:
             return item

@@ -10,7 +10,7 @@ from telegram.constants import MessageEntityType
 from telegram.error import RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.messages import Document, Inbound, Kind, Location, Photo, Reply
+from bot.messages import Document, Inbound, Kind, Location, Photo, Reply, Voice
 from bot.text import clean
 
 NAME = "telegram"
@@ -47,6 +47,11 @@ def kind_of(message: Message) -> dict:
         biggest = max(message.photo, key=lambda p: p.width * p.height)
         photo = Photo(biggest.file_id, biggest.file_size)
         return {"kind": Kind.PHOTO, "photos": (photo,), "text": clean(message.caption or "")}
+    if message.voice is not None:
+        note = message.voice
+        seconds = note.duration  # a timedelta with PTB_TIMEDELTA set (telegram.py), else int
+        seconds = int(seconds.total_seconds() if hasattr(seconds, "total_seconds") else seconds)
+        return {"kind": Kind.VOICE, "voices": (Voice(note.file_id, seconds, note.file_size),)}
     if message.location is not None:
         where = Location(message.location.latitude, message.location.longitude)
         return {"kind": Kind.LOCATION, "location": where}

@@ -40,7 +40,7 @@ from bot.channels.zalo_messages import (
 )
 from bot.config import ConfigError, Settings
 from bot.i18n import DEFAULT_ADDRESS, translator
-from bot.messages import Inbound, Kind, Photo, Reply
+from bot.messages import Inbound, Kind, Photo, Reply, Voice
 from storage.db import utcnow
 from storage.inbox_queue import InboxQueue, QueuedUpdate
 
@@ -364,6 +364,9 @@ class ZaloChannel:
                 fields.update(kind=Kind.CHOICE, choice=choice.id)
         elif fields["kind"] is Kind.PHOTO:
             fields["photos"] = (await self._download(incoming.photo_url),)
+        elif fields["kind"] is Kind.VOICE:  # Zalo says no length: seconds unknown
+            photo = await self._download(incoming.photo_url)
+            fields["voices"] = (Voice(photo.ref, None, photo.size, photo.data),)
         return self._inbound(incoming, **fields)
 
     @staticmethod

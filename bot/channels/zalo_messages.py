@@ -25,6 +25,7 @@ _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:\s+(.*))?$", re.DOTALL)
 
 TEXT = "message.text.received"
 IMAGE = "message.image.received"
+VOICE = "message.voice.received"  # the note's URL in message.voice, as the emulator sends it
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,7 @@ class Incoming:
     is_bot: bool
     private: bool
     text: str
-    photo_url: str
+    photo_url: str  # a photo's URL, or a voice note's
 
 
 def unwrap(body: Any) -> dict[str, Any]:
@@ -77,7 +78,7 @@ def read(update: dict[str, Any]) -> Incoming | None:
         return None
     event = update["event_name"]
     text = message.get("text") if event == TEXT else message.get("caption")
-    photo = message.get("photo") if event == IMAGE else None
+    photo = message.get("photo") if event == IMAGE else message.get("voice")
     return Incoming(
         event=event,
         message_id=_id(message.get("message_id")) or fingerprint(update),
@@ -116,7 +117,9 @@ def content(incoming: Incoming) -> dict[str, Any]:
         return {"kind": Kind.TEXT, "text": incoming.text}
     if incoming.event == IMAGE and incoming.photo_url:
         return {"kind": Kind.PHOTO, "text": incoming.text}
-    return {"kind": Kind.UNSUPPORTED}  # stickers, voice, anything Zalo calls unsupported
+    if incoming.event == VOICE and incoming.photo_url:
+        return {"kind": Kind.VOICE}
+    return {"kind": Kind.UNSUPPORTED}  # stickers, anything Zalo calls unsupported
 
 
 def render(reply: Reply, notes: Notes) -> list[str]:

@@ -10,11 +10,18 @@ from .telegram_models import ApiError, StoredFile, bad_request
 UPLOAD_LIMITS = {"photo": 10 * 1024 * 1024}
 DEFAULT_UPLOAD_LIMIT = 50 * 1024 * 1024
 DOWNLOAD_LIMIT = 20 * 1024 * 1024
-_FOLDERS = {"photo": "photos", "document": "documents", "voice": "voice", "sticker": "stickers"}
+_FOLDERS = {
+    "photo": "photos",
+    "document": "documents",
+    "voice": "voice",
+    "audio": "music",
+    "sticker": "stickers",
+}
 _PREFIXES = {
     "photo": "AgACAgIAAxk",
     "document": "BQACAgIAAxk",
     "voice": "AwACAgIAAxk",
+    "audio": "CQACAgIAAxk",
     "sticker": "CAACAgIAAxk",
 }
 

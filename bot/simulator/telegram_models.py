@@ -128,6 +128,8 @@ class SentMessage:
     photo: list[dict[str, Any]] | None = None
     document: dict[str, Any] | None = None
     location: dict[str, Any] | None = None
+    voice: dict[str, Any] | None = None
+    audio: dict[str, Any] | None = None
     reply_to_message_id: int | None = None
     edit_date: int | None = None
     deleted: bool = False

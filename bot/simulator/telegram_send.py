@@ -169,6 +169,29 @@ async def send_document(st: EmulatorState, p: Params) -> dict[str, Any]:
     return _deliver(st, chat, p, {"document": document, **caption}, document=document, **caption)
 
 
+async def send_voice(st: EmulatorState, p: Params) -> dict[str, Any]:
+    """Send a voice note: upload, file_id or URL (sendVoice)."""
+    return _send_sound(st, p, "voice")
+
+
+async def send_audio(st: EmulatorState, p: Params) -> dict[str, Any]:
+    """Send an audio file to play: upload, file_id or URL (sendAudio)."""
+    return _send_sound(st, p, "audio")
+
+
+def _send_sound(st: EmulatorState, p: Params, field: str) -> dict[str, Any]:
+    chat = _target(st, p)
+    stored = input_file(st, p, field)
+    duration = str(p.get("duration"))
+    sound = {
+        **stored.base(),
+        "duration": int(duration) if duration.isascii() and duration.isdigit() else 0,
+        "mime_type": stored.mime_type or ("audio/ogg" if field == "voice" else "audio/mpeg"),
+    }
+    caption = _caption(st, p)
+    return _deliver(st, chat, p, {field: sound, **caption}, **{field: sound}, **caption)
+
+
 async def send_location(st: EmulatorState, p: Params) -> dict[str, Any]:
     """Send a point on the map (sendLocation)."""
     chat = _target(st, p)
@@ -305,6 +328,8 @@ HANDLERS: dict[str, Handler] = {
     "sendMessage": send_message,
     "sendPhoto": send_photo,
     "sendDocument": send_document,
+    "sendVoice": send_voice,
+    "sendAudio": send_audio,
     "sendLocation": send_location,
     "sendChatAction": send_chat_action,
     "editMessageText": edit_message_text,
