@@ -273,7 +273,7 @@ class Router:
         text = ctx.msg.text.strip() if ctx.msg.kind is Kind.TEXT else ""
         typed = typed_command(text, ctx.t.language) if text else None
         if typed is not None and typed.command in self.commands:
-            if typed.command == STOP_COMMAND:  # only "dung": "dừng" was taken before
+            if typed.command == STOP_COMMAND and not typed.exact:  # "dung" may be "đúng"
                 self._offer_stop(ctx)
                 return
             ctx.msg = replace(ctx.msg, kind=Kind.COMMAND, command=typed.command, args=typed.args)

@@ -155,6 +155,14 @@ async def test_dung_without_diacritics_at_the_menu_asks_before_stopping(world):
     assert await status_of(world, lan) is ResidentStatus.STOPPED
 
 
+async def test_dung_nhan_tin_with_its_diacritics_stops_at_once(world):
+    lan = world.resident("Lan")
+    await onboard(lan)
+    answer = await lan.says("Dừng nhận tin")
+    assert answer[0].text == t("basics.stopped")
+    assert await status_of(world, lan) is ResidentStatus.STOPPED
+
+
 async def test_dung_inside_a_flow_is_still_an_answer_not_a_stop(world):
     lan = world.resident("Lan")
     await onboard(lan)
