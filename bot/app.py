@@ -20,6 +20,7 @@ from bot.config import Commune, ConfigError, Settings
 from bot.delivery import Delivery
 from bot.i18n import translator
 from bot.jobs import build_jobs
+from bot.listener import Listener
 from bot.metrics import Live, Metrics
 from bot.router import Router
 from bot.scheduler import Scheduler
@@ -104,7 +105,7 @@ class LoaXa:
         self.store: Storage | None = None
         self.router: Router | None = None
         self.channels: list = []
-        self._web_runner: web.AppRunner | None = None
+        self.listener: Listener | None = None
         self.delivery: Delivery | None = None
         self.scheduler: Scheduler | None = None
         self.backups = BackupPolicy.from_settings(settings)
@@ -196,6 +197,7 @@ class LoaXa:
 
     def _add_telegram(self) -> None:
         from bot.channels.telegram import TelegramChannel
+        from storage.inbox_queue import InboxQueue
 
         t = translator(self.commune.language, self.commune.address)
         channel = TelegramChannel(
@@ -203,6 +205,7 @@ class LoaXa:
             self._timed,
             notices={"group": t("error.group_only_private"), "error": t("error.generic")},
             poll_timeout=self.poll_timeout,
+            seen=InboxQueue(self.store.db) if self.settings.telegram_webhook_url else None,
         )
         self.channels.append(channel)
 
@@ -288,12 +291,15 @@ class LoaXa:
         web_app.router.add_get("/healthz", self._health)
         metrics = self.metrics.handler(lambda: self.store, self.backups.folder)
         web_app.router.add_get("/metrics", metrics)
-        self._web_runner = web.AppRunner(web_app, access_log=None)
-        await self._web_runner.setup()
+        self.listener = Listener(
+            web_app,
+            max_connections=self.settings.http_max_connections,
+            header_timeout=self.settings.http_header_timeout,
+            read_timeout=self.settings.http_read_timeout,
+        )
         host, port = self.settings.http_host, self.settings.http_port
-        site = web.TCPSite(self._web_runner, host, port)
         try:
-            await site.start()
+            await self.listener.start(host, port)
         except OSError as exc:  # the port is taken, or the host is not this machine's
             reason = exc.strerror or str(exc)
             raise ConfigError(
@@ -304,7 +310,7 @@ class LoaXa:
                 port=port,
                 reason=reason,
             ) from exc
-        self.http_port = self._web_runner.addresses[0][1]  # the one given, or the one got for 0
+        self.http_port = self.listener.port  # the one given, or the one got for 0
         log.info("HTTP server on %s:%s", host, self.http_port)
 
     async def stop(self) -> None:
@@ -321,9 +327,9 @@ class LoaXa:
             except Exception:
                 log.exception("the %s channel did not stop cleanly", channel.name)
         self.channels.clear()
-        if self._web_runner is not None:
-            await self._web_runner.cleanup()
-            self._web_runner = None
+        if self.listener is not None:
+            await self.listener.stop()
+            self.listener = None
         if self.store is not None:
             await self._checkpoint()
             await self.store.close()

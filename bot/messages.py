@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -26,23 +27,47 @@ class Kind(StrEnum):
     UNSUPPORTED = "unsupported"  # stickers, anything else
 
 
+Fetch = Callable[[], Awaitable["bytes | None"]]
+
+
 @dataclass(frozen=True, slots=True)
 class Photo:
-    """A photo: the channel's id or URL for it, and its bytes (None if the download failed)."""
+    """A photo: the channel's id or URL for it, its size if known, and how to get its bytes.
+
+    Channels hand over a reference, not the bytes: `load()` downloads them (capped, through
+    `fetch`) only when a step takes the photo, so that what a step does not want, or what
+    flood control drops, is never downloaded. `data` is set when the bytes are already here.
+    """
 
     ref: str
     size: int | None = None
     data: bytes | None = field(default=None, repr=False)
+    fetch: Fetch | None = field(default=None, repr=False, compare=False)
+
+    async def load(self) -> bytes | None:
+        """Return the bytes, downloading them now; None when that fails or is refused."""
+        return await _load(self)
 
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """A file sent as a document: the channel's id, its name, its bytes (None if not fetched)."""
+    """A file sent as a document: the channel's id, its name and size, how to get its bytes."""
 
     ref: str
     filename: str
     size: int | None = None
     data: bytes | None = field(default=None, repr=False)
+    fetch: Fetch | None = field(default=None, repr=False, compare=False)
+
+    async def load(self) -> bytes | None:
+        """Return the bytes, downloading them now; None when that fails or is refused."""
+        return await _load(self)
+
+
+async def _load(item: Photo | Document) -> bytes | None:
+    if item.data is not None or item.fetch is None:
+        return item.data
+    return await item.fetch()
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,10 +73,10 @@ async def _keep_attachment(ctx: Context) -> bool:
     """Store a received photo or document in the draft; False when there is none usable."""
     msg = ctx.msg
     if msg.kind is Kind.PHOTO and msg.photos:
-        kind, name, data = "photo", "photo.jpg", msg.photos[0].data
+        kind, name, data = "photo", "photo.jpg", await msg.photos[0].load()
     elif msg.kind is Kind.DOCUMENT and msg.documents:
         doc = msg.documents[0]
-        kind, name, data = "document", doc.filename or "document", doc.data
+        kind, name, data = "document", doc.filename or "document", await doc.load()
     else:
         return False
     if not data:

@@ -82,15 +82,14 @@ def _ask_file(ctx: Context) -> str:
 async def take_file(ctx: Context) -> str | None:
     """Keeps an uploaded photo or document (stored at once), then asks for the hamlets."""
     msg = ctx.msg
-    upload = None
-    if msg.kind is Kind.PHOTO and msg.photos and msg.photos[0].data:
-        upload = ("photo", "anh.jpg", msg.photos[0].ref, msg.photos[0].data)
-    elif msg.documents and msg.documents[0].data:
-        document = msg.documents[0]
-        upload = ("document", document.filename, document.ref, document.data)
-    if upload is not None:
-        kind, name, ref, data = upload
-        media_id = await ctx.store.media.add(msg.channel, msg.user_id, ref, data)
+    kind, name, file = "", "", None
+    if msg.kind is Kind.PHOTO and msg.photos:
+        kind, name, file = "photo", "anh.jpg", msg.photos[0]
+    elif msg.documents:
+        kind, name, file = "document", msg.documents[0].filename, msg.documents[0]
+    data = await file.load() if file is not None else None  # downloaded only when taken
+    if file is not None and data:
+        media_id = await ctx.store.media.add(msg.channel, msg.user_id, file.ref, data)
         if media_id is None:  # over the cap on unsent files (storage/media.py)
             return _ask_file(ctx)
         ctx.draft["file"] = [kind, name, media_id]

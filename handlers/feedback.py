@@ -177,11 +177,12 @@ async def _keep_photo(ctx: Context) -> bool:
     photo = ctx.msg.photos[0]
     if voice.photos(ctx) >= ctx.commune.feedback.max_photos:
         return True
-    media_id = await ctx.store.media.add(ctx.msg.channel, ctx.msg.user_id, photo.ref, photo.data)
+    data = await photo.load()  # downloaded only now that the step takes it
+    media_id = await ctx.store.media.add(ctx.msg.channel, ctx.msg.user_id, photo.ref, data)
     if media_id is None:
         ctx.say("fb.media_cap", mb=ctx.store.media.max_bytes // (1024 * 1024))
         return False
-    if photo.data is None:
+    if data is None:
         ctx.say("fb.photo_failed")
         return False
     media.append(media_id)

@@ -85,9 +85,10 @@ async def take_file(ctx: Context) -> str | None:
         return State.FILES
     if ctx.msg.kind is Kind.DOCUMENT:
         doc = ctx.msg.documents[0]
-        kind, name, data = "document", doc.filename or f"van-ban-{len(files) + 1}.pdf", doc.data
+        name = doc.filename or f"van-ban-{len(files) + 1}.pdf"
+        kind, data = "document", await doc.load()
     else:
-        kind, name, data = "photo", f"trang-{len(files) + 1}.jpg", ctx.msg.photos[0].data
+        kind, name, data = "photo", f"trang-{len(files) + 1}.jpg", await ctx.msg.photos[0].load()
     if data is None:
         ctx.say("pub.file_failed")
         return State.FILES

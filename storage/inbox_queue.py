@@ -4,13 +4,18 @@ A channel adapter (Zalo) `add()`s an update and only then answers the webhook 20
 update the service considers delivered survives a crash. Its worker reads `pending()` in
 order, handles each and calls `done()`, which erases the payload and keeps a tombstone of
 the message id: the same message delivered again is refused by `add()` (it returns False).
+
+The Telegram webhook handles an update before answering, so it keeps no payload here: it
+records the update id (`add()` with an empty payload), handles the update, then `finish()`es
+it; a redelivery of a finished id is ignored (`is_handled()`).
 """
 
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiosqlite
@@ -46,6 +51,7 @@ class InboxQueue:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._pruned_at: float | None = None
 
     async def add(
         self, channel: str, message_id: str, chat_id: str, payload: dict[str, Any]
@@ -82,6 +88,23 @@ class InboxQueue:
                 (to_db_time(now or utcnow()), update_id),
             )
 
+    async def finish(self, channel: str, message_id: str, now: datetime | None = None) -> None:
+        """Mark the update with this message id handled (a tombstone against redeliveries)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE inbound_queue SET payload = NULL, handled_at = ?"
+                " WHERE channel = ? AND message_id = ?",
+                (to_db_time(now or utcnow()), channel, message_id),
+            )
+
+    async def is_handled(self, channel: str, message_id: str) -> bool:
+        """Tell whether the update with this message id was handled already."""
+        handled = await self.db.fetchval(
+            "SELECT handled_at IS NOT NULL FROM inbound_queue WHERE channel = ? AND message_id = ?",
+            (channel, message_id),
+        )
+        return bool(handled)
+
     async def count_pending(self, channel: str) -> int:
         """Count a channel's updates still to handle."""
         return await self.db.fetchval(
@@ -97,3 +120,10 @@ class InboxQueue:
                 (to_db_time(before),),
             )
             return cursor.rowcount
+
+    async def prune_now_and_then(self, keep: timedelta, every: float = 3600.0) -> None:
+        """Prune tombstones older than `keep`, at most once per `every` seconds."""
+        now = time.monotonic()
+        if self._pruned_at is None or now - self._pruned_at >= every:
+            self._pruned_at = now
+            await self.prune(utcnow() - keep)

@@ -11,7 +11,7 @@ from bot.app import LoaXa
 from bot.config import Settings
 from tests.world import TOKEN, World
 
-SECRET = "s3cret-for-tests_only"
+SECRET = "s3cret-for-tests_only-0123456789abcdef"
 
 
 def free_port() -> int:

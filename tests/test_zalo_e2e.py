@@ -434,11 +434,22 @@ async def test_a_wrong_or_missing_secret_is_refused_and_changes_nothing(world, s
     assert world.zemu.messages(lan.id) == []
 
 
-@pytest.mark.parametrize("body", ["{not json", "[]", '{"ok": true}', "\xff\xfe"])
-async def test_malformed_bodies_are_answered_400(world, body):
+@pytest.mark.parametrize(
+    "body", ["{not json", "[]", '{"ok": true}', "\xff\xfe", "[" * 30_000 + "]" * 30_000]
+)
+async def test_malformed_bodies_are_answered_400(world, body):  # nested too deep: issue 14
     headers = {"X-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
     response = await _post(world, body.encode("latin-1"), headers)
     assert response.status_code == 400
+    assert await count(world, "inbound_queue") == 0
+
+
+async def test_wrong_secrets_from_one_address_are_answered_429_after_five(world):
+    lan = world.zalo_resident("Lan")
+    body = json.dumps(_update_for(world, lan.id, "/start"))
+    wrong = [(await _post(world, body, {"X-Bot-Api-Secret-Token": f"guess-{n}"})) for n in range(6)]
+    right = await _post(world, body, {"X-Bot-Api-Secret-Token": SECRET})
+    assert [r.status_code for r in wrong] + [right.status_code] == [401] * 5 + [429, 429]
     assert await count(world, "inbound_queue") == 0
 
 

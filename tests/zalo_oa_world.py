@@ -122,6 +122,7 @@ class ZaloOaWorld(World):
             zalo_oa_secret_key=state.secret_key,
             zalo_oa_api_url=self.oa.url,
             zalo_oa_oauth_url=self.oa.url,
+            zalo_media_hosts=self.oa.url,  # the emulator serves the files followers send
             zalo_oa_refresh_token=self.seed_token,
             http_host="127.0.0.1",
             http_port=self.port,

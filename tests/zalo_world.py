@@ -20,7 +20,7 @@ from bot.simulator.zalo_state import ZaloSent
 from tests.world import TOKEN, World
 
 ZALO_TOKEN = "1234567890:zalo-TEST-token-for-the-local-emulator"
-SECRET = "zalo-webhook-secret-for-tests"
+SECRET = "zalo-webhook-secret-for-tests_0123456789"
 WEBHOOK_PATH = "/hook/zalo"
 
 
@@ -110,6 +110,7 @@ class ZaloWorld(World):
         self.port = free_port()
         self.webhook = webhook
         self._zalo_baseline = 0
+        self.media_hosts = ""  # LOAXA_ZALO_MEDIA_HOSTS; empty: the emulator's origin
 
     @property
     def webhook_url(self) -> str:
@@ -124,6 +125,7 @@ class ZaloWorld(World):
             telegram_file_url=self.emu.file_url,
             zalo_token=ZALO_TOKEN,
             zalo_api_url=self.zemu.base_url,
+            zalo_media_hosts=self.media_hosts or self.zemu.url,  # the emulator serves photos
             http_host="127.0.0.1",
             http_port=self.port,
             db=self.db_path,

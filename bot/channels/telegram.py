@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 import html
 import logging
 import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
+from functools import partial
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -39,10 +39,13 @@ from telegram.ext import (
 
 from bot.channels import telegram_convert as convert
 from bot.channels.base import RateLimited, Rejected, ServiceUnreachable, Transient, Unreachable
+from bot.channels.files import FILE_LIMIT
 from bot.channels.telegram_request import AiohttpRequest
+from bot.channels.telegram_webhook import TelegramWebhook
 from bot.config import ConfigError, Settings
 from bot.messages import Document, Inbound, Kind, Photo, Reply, Voice
 from bot.text import clean, split_text
+from storage.inbox_queue import InboxQueue
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +56,10 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 NAME = "telegram"
 TEXT_LIMIT = 4096  # characters after entity parsing (Bot API sendMessage)
 CAPTION_LIMIT = 1024
-PHOTO_LIMIT = 20 * 1024 * 1024  # the cloud Bot API serves downloads up to 20 MB
 REPLY_ATTEMPTS = 4  # tries of a direct answer before giving up
 REPLY_BACKOFF = 0.5  # seconds, doubled at each try
 REPLY_MAX_WAIT = 10.0  # longest wait a 429 may impose on an answer
 STARTUP_ATTEMPTS = 5
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 Handle = Callable[[Inbound], Awaitable[list[Reply]]]
@@ -76,6 +77,7 @@ class TelegramChannel:
         *,
         notices: dict[str, str],
         poll_timeout: int = 10,
+        seen: InboxQueue | None = None,
     ) -> None:
         assert settings.telegram_token is not None
         self._handle = handle
@@ -85,6 +87,9 @@ class TelegramChannel:
         secret = settings.telegram_webhook_secret
         self._secret = secret.get_secret_value() if secret else ""
         self.paid_broadcast = settings.telegram_paid_broadcast  # pushes only, never replies
+        # Room for every update being answered and every push in flight at once.
+        pool = settings.concurrent_updates + settings.delivery_in_flight + 8
+        self._request = AiohttpRequest(pool)
         builder = (
             ApplicationBuilder()
             .token(settings.telegram_token.get_secret_value())
@@ -92,8 +97,7 @@ class TelegramChannel:
             .base_file_url(settings.telegram_file_url)
             .concurrent_updates(settings.concurrent_updates)
             # aiohttp, not PTB's default httpx: half the CPU per call (telegram_request.py).
-            # Room for every update being answered and every push in flight at once.
-            .request(AiohttpRequest(settings.concurrent_updates + settings.delivery_in_flight + 8))
+            .request(self._request)
             .get_updates_request(AiohttpRequest(1))
         )
         if self._webhook_url:
@@ -101,6 +105,7 @@ class TelegramChannel:
         self.app: Application = builder.build()
         self._api_url = settings.telegram_api_url
         self.connected = False  # Telegram reached and the token accepted (health checks)
+        self._webhook = TelegramWebhook(self.app, self._secret, settings.http_read_timeout, seen)
         self.handled = 0  # updates fully handled since start: for health checks and tests
         self._handled_changed = asyncio.Condition()
         self._add_handlers()
@@ -294,25 +299,31 @@ class TelegramChannel:
         if message is None or user is None or user.is_bot:
             return
         fields = convert.kind_of(message)
-        if fields["kind"] is Kind.PHOTO:
-            fields["photos"] = (await self._download(fields["photos"][0]),)
-        elif fields["kind"] is Kind.DOCUMENT:
-            fields["documents"] = (await self._download(fields["documents"][0]),)
-        elif fields["kind"] is Kind.VOICE:
-            fields["voices"] = (await self._download(fields["voices"][0]),)
+        for name in ("photos", "documents"):  # references: fetched only if a step takes them
+            files = fields.get(name, ())
+            fields[name] = tuple(replace(f, fetch=partial(self._fetch, f)) for f in files)
+        if fields["kind"] is Kind.VOICE:  # voice notes are still fetched at once
+            voice = fields["voices"][0]
+            data = await self._fetch(voice)
+            fields["voices"] = (
+                voice if data is None else replace(voice, size=len(data), data=data),
+            )
         await self._dispatch(convert.inbound(message, **fields))
 
-    async def _download(self, item: Photo | Document | Voice) -> Photo | Document | Voice:
-        """Fetch a photo's or document's bytes; a failed download keeps the reference only."""
-        if item.size is not None and item.size > PHOTO_LIMIT:
-            return item
+    async def _fetch(self, item: Photo | Document | Voice) -> bytes | None:
+        """Download a received file (getFile, then the file, capped); None when that fails."""
+        what = type(item).__name__.lower()
+        if item.size is not None and item.size > FILE_LIMIT:
+            log.warning("a %s of %d bytes is over the download limit", what, item.size)
+            return None
         try:
             file = await self.app.bot.get_file(item.ref)
-            data = bytes(await file.download_as_bytearray())
         except TelegramError as exc:
-            log.warning("could not download a %s: %s", type(item).__name__.lower(), exc)
-            return item
-        return replace(item, size=len(data), data=data)
+            log.warning("could not download a %s: %s", what, exc)
+            return None
+        if (file.file_size is not None and file.file_size > FILE_LIMIT) or not file.file_path:
+            return None
+        return await self._request.download(file.file_path, FILE_LIMIT)
 
     async def _on_edit(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Tell the person edits are not re-read."""
@@ -379,17 +390,7 @@ class TelegramChannel:
                 log.warning("could not tell the person about the error")
 
     async def _on_webhook(self, request: web.Request) -> web.Response:
-        """Check Telegram's secret header, then process the update before answering 200."""
+        """Answer Telegram's webhook calls once connected (telegram_webhook.py does the rest)."""
         if not self.connected:  # not yet connected to Telegram: it will send this again
             return web.Response(status=503)
-        given = request.headers.get(SECRET_HEADER, "")
-        if not self._secret or not hmac.compare_digest(given.encode(), self._secret.encode()):
-            log.warning("webhook request with a wrong secret from %s", request.remote)
-            return web.Response(status=401)
-        try:
-            update = Update.de_json(await request.json(), self.app.bot)
-        except (ValueError, TypeError, KeyError) as exc:
-            log.warning("malformed webhook body: %s", exc)
-            return web.Response(status=400)
-        await self.app.process_update(update)
-        return web.Response(text="ok")
+        return await self._webhook.receive(request)

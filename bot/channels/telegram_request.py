@@ -15,6 +15,7 @@ its usual exceptions from Telegram's JSON answer.
 
 from __future__ import annotations
 
+import logging
 import ssl
 from urllib.parse import urlencode
 
@@ -24,6 +25,10 @@ from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+from bot.channels.files import CHUNK, spool
+
+log = logging.getLogger(__name__)
 
 _FORM = "application/x-www-form-urlencoded"
 # What a file name cannot carry to the Bot API server: it ends the name at the first ";" and
@@ -157,3 +162,24 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut from err
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+
+    async def download(self, url: str, limit: int, timeout: float = 60.0) -> bytes | None:
+        """Stream a file to a temporary file, capped at `limit` bytes; None when it fails.
+
+        PTB's own `File.download_*` reads the whole file into memory first. The URL holds
+        the token: it is never logged, nor is an error's text that may quote it.
+        """
+        if self._session is None or self._session.closed:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
+        headers = {"User-Agent": self.USER_AGENT}
+        try:
+            async with self._session.get(
+                url, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)
+            ) as response:
+                if response.status != 200:
+                    log.warning("file download answered HTTP %s", response.status)
+                    return None
+                return await spool(response.content.iter_chunked(CHUNK), limit)
+        except (TimeoutError, aiohttp.ClientError) as err:
+            log.warning("could not download a file: %s", type(err).__name__)
+            return None

@@ -7,18 +7,15 @@ Zalo believes delivered survives a crash; a worker handles the queue in order pe
 several chats at once, and drops redeliveries of a message id already seen.
 
 Handling one update: translate it (typed numbers and labels read against the last list shown,
-photos downloaded), ask the router, mark the update handled, then send the replies. Marking
-comes before sending so that a crash in between loses the replies (the person asks again)
-rather than applying their message twice.
+photos passed on as references, downloaded only if a step takes them), ask the router, mark
+the update handled, then send the replies. Marking comes before sending so that a crash in
+between loses the replies (the person asks again) rather than applying their message twice.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hmac
-import json
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -27,6 +24,8 @@ import httpx
 from aiohttp import web
 
 from bot.channels.base import RateLimited, SendError, ServiceUnreachable, Transient
+from bot.channels.files import FILE_LIMIT
+from bot.channels.webhook import Gate, parse
 from bot.channels.zalo_api import NO_ANSWER, ZaloApi, ZaloError, download, send_error
 from bot.channels.zalo_messages import (
     ChoiceMemory,
@@ -38,10 +37,9 @@ from bot.channels.zalo_messages import (
     render,
     unwrap,
 )
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Settings, media_hosts
 from bot.i18n import DEFAULT_ADDRESS, translator
 from bot.messages import Inbound, Kind, Photo, Reply, Voice
-from storage.db import utcnow
 from storage.inbox_queue import InboxQueue, QueuedUpdate
 
 log = logging.getLogger(__name__)
@@ -49,7 +47,6 @@ log = logging.getLogger(__name__)
 NAME = "zalo"
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 MAX_BODY = 64 * 1024  # an update is a few hundred bytes; a text is at most 2,000 characters
-PHOTO_LIMIT = 20 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 30.0
 BATCH = 50  # queued updates read at a time
 TOMBSTONE_DAYS = 3  # how long a handled message id is remembered against redeliveries
@@ -100,6 +97,8 @@ class ZaloChannel:
         self._webhook_url = settings.zalo_webhook_url
         secret = settings.zalo_webhook_secret
         self._secret = secret.get_secret_value() if secret else ""
+        self._gate = Gate(NAME, self._secret, SECRET_HEADER, MAX_BODY, settings.http_read_timeout)
+        self._media_hosts = media_hosts(settings.zalo_media_hosts)
         self._poll_timeout = poll_timeout
         self._slots = asyncio.Semaphore(settings.concurrent_updates)
         self.memory = ChoiceMemory()
@@ -109,7 +108,6 @@ class ZaloChannel:
         self._chains: dict[str, asyncio.Task] = {}  # chat -> its latest update's task
         self._loops: list[asyncio.Task] = []
         self._cursor = 0  # id of the last queued update taken by the worker
-        self._pruned_at = 0.0
         self.bot_name = ""
         self._api_url = settings.zalo_api_url
         self.connected = False  # Zalo reached and the token accepted (health checks)
@@ -236,17 +234,12 @@ class ZaloChannel:
 
     async def _on_webhook(self, request: web.Request) -> web.Response:
         """Check the secret, store the update durably, then answer 200."""
-        given = request.headers.get(SECRET_HEADER, "")
-        if not self._secret or not hmac.compare_digest(given.encode(), self._secret.encode()):
-            log.warning("zalo webhook request with a wrong secret from %s", request.remote)
-            return web.json_response({"ok": False}, status=401)
-        body = await _read_capped(request)
-        if body is None:
-            log.warning("zalo webhook body over %d bytes refused", MAX_BODY)
-            return web.json_response({"ok": False}, status=413)
+        body = await self._gate.admit(request)
+        if isinstance(body, web.Response):
+            return body
         try:
-            update = unwrap(json.loads(body))
-        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            update = unwrap(parse(body))
+        except ValueError as exc:  # Malformed, and unwrap's "not a Zalo update"
             log.warning("malformed zalo webhook body (%d bytes): %s", len(body), exc)
             return web.json_response({"ok": False}, status=400)
         await self._accept(update)
@@ -298,7 +291,7 @@ class ZaloChannel:
         while True:
             try:
                 self._wake.clear()  # before reading, so an update stored meanwhile is not missed
-                await self._prune_now_and_then()
+                await self._queue.prune_now_and_then(timedelta(days=TOMBSTONE_DAYS), PRUNE_EVERY)
                 rows = await self._queue.pending(self.name, self._cursor, BATCH)
             except Exception:
                 log.exception("could not read the zalo inbound queue")
@@ -363,10 +356,11 @@ class ZaloChannel:
             if choice is not None:
                 fields.update(kind=Kind.CHOICE, choice=choice.id)
         elif fields["kind"] is Kind.PHOTO:
-            fields["photos"] = (await self._download(incoming.photo_url),)
+            fields["photos"] = (self._photo(incoming.photo_url),)
         elif fields["kind"] is Kind.VOICE:  # Zalo says no length: seconds unknown
-            photo = await self._download(incoming.photo_url)
-            fields["voices"] = (Voice(photo.ref, None, photo.size, photo.data),)
+            data = await self._photo(incoming.photo_url).load()  # the same checked download
+            size = None if data is None else len(data)
+            fields["voices"] = (Voice(incoming.photo_url, None, size, data),)
         return self._inbound(incoming, **fields)
 
     @staticmethod
@@ -380,26 +374,11 @@ class ZaloChannel:
             **fields,
         )
 
-    async def _download(self, url: str) -> Photo:
-        """Fetch a received photo; a failed download keeps the URL and no data."""
-        data = await download(self._client, url, PHOTO_LIMIT, DOWNLOAD_TIMEOUT)
-        return Photo(url) if data is None else Photo(url, len(data), data)
+    def _photo(self, url: str) -> Photo:
+        """Refer to a received photo; it is downloaded (checked, capped) only if a step takes it."""
 
-    async def _prune_now_and_then(self) -> None:
-        now = time.monotonic()
-        if now - self._pruned_at >= PRUNE_EVERY:
-            self._pruned_at = now
-            await self._queue.prune(utcnow() - timedelta(days=TOMBSTONE_DAYS))
+        async def fetch() -> bytes | None:
+            hosts = self._media_hosts
+            return await download(self._client, url, hosts, FILE_LIMIT, DOWNLOAD_TIMEOUT)
 
-
-async def _read_capped(request: web.Request) -> bytes | None:
-    """Read the request body, or return None as soon as it exceeds MAX_BODY."""
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        return None
-    chunks, size = [], 0
-    async for chunk in request.content.iter_any():
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
+        return Photo(url, fetch=fetch)

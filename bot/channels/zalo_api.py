@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
 from bot.channels.base import RateLimited, Rejected, SendError, Transient, Unreachable
+from bot.channels.files import CHUNK, spool
 
 log = logging.getLogger(__name__)
 
@@ -95,24 +97,65 @@ def send_error(exc: ZaloError) -> SendError:
     return Rejected(text)
 
 
-async def download(client: httpx.AsyncClient, url: str, limit: int, timeout: float) -> bytes | None:
-    """Fetch a file Zalo links to (a received photo); None when it fails or exceeds `limit`."""
-    if not url.startswith(("https://", "http://")):
-        return None
-    chunks: list[bytes] = []
-    size = 0
+MAX_REDIRECTS = 3
+
+
+def allowed_media_url(url: str, hosts: tuple[str, ...]) -> bool:
+    """Tell whether a photo URL points where Zalo keeps media (LOAXA_ZALO_MEDIA_HOSTS).
+
+    An entry "zdn.vn" allows https on that host and its subdomains; an entry written as an
+    origin ("http://127.0.0.1:8123", the emulator in tests) allows exactly that origin.
+    Anything else (http, loopback, the bot's own network, odd ports) is refused: a photo URL
+    comes from whoever can post to the webhook, and must not make the bot fetch for them.
+    """
     try:
-        async with client.stream("GET", url, follow_redirects=True, timeout=timeout) as response:
-            if response.status_code != 200:
-                log.warning("photo download answered HTTP %s", response.status_code)
-                return None
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    log.warning("photo over %d bytes not downloaded", limit)
+        parts = urlsplit(url)
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return False
+    if not host or parts.username is not None or parts.password is not None:
+        return False
+    default_port = {"http": 80, "https": 443}.get(parts.scheme)
+    origin = f"{parts.scheme}://{host}:{port or default_port}"
+    for entry in hosts:
+        if "://" in entry:
+            allowed = urlsplit(entry)
+            port_allowed = allowed.port or {"http": 80, "https": 443}.get(allowed.scheme)
+            if origin == f"{allowed.scheme}://{allowed.hostname}:{port_allowed}":
+                return True
+        elif (
+            parts.scheme == "https"
+            and port in (None, 443)
+            and (host == entry or host.endswith("." + entry))
+        ):
+            return True
+    return False
+
+
+async def download(
+    client: httpx.AsyncClient, url: str, hosts: tuple[str, ...], limit: int, timeout: float
+) -> bytes | None:
+    """Fetch a photo Zalo links to, from Zalo's media hosts only; None when refused or failed.
+
+    Redirects are followed by hand, each target checked like the first URL; the body is
+    streamed to a temporary file and abandoned past `limit` bytes.
+    """
+    for _ in range(MAX_REDIRECTS + 1):
+        if not allowed_media_url(url, hosts):
+            log.warning("refused to fetch a zalo photo outside LOAXA_ZALO_MEDIA_HOSTS")
+            return None
+        try:
+            request = client.stream("GET", url, follow_redirects=False, timeout=timeout)
+            async with request as response:
+                if response.is_redirect:
+                    url = str(response.url.join(response.headers.get("Location", "")))
+                    continue
+                if response.status_code != 200:
+                    log.warning("photo download answered HTTP %s", response.status_code)
                     return None
-                chunks.append(chunk)
-    except httpx.HTTPError as exc:
-        log.warning("could not download a photo: %s", type(exc).__name__)
-        return None
-    return b"".join(chunks)
+                return await spool(response.aiter_bytes(CHUNK), limit)
+        except httpx.HTTPError as exc:
+            log.warning("could not download a photo: %s", type(exc).__name__)
+            return None
+    log.warning("photo download redirected more than %d times", MAX_REDIRECTS)
+    return None

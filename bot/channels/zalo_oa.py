@@ -20,14 +20,14 @@ from collections.abc import Awaitable, Callable
 import httpx
 from aiohttp import web
 
+from bot.channels import files
 from bot.channels.base import ServiceUnreachable
+from bot.channels.webhook import read_capped
 from bot.channels.zalo import (
     DOWNLOAD_TIMEOUT,
     MAX_BODY,
-    PHOTO_LIMIT,
     Handle,
     ZaloChannel,
-    _read_capped,
 )
 from bot.channels.zalo_api import download
 from bot.channels.zalo_messages import ChoiceMemory, Notes, render
@@ -41,7 +41,7 @@ from bot.channels.zalo_oa_api import (
     valid_signature,
 )
 from bot.channels.zalo_oa_events import FOLLOW, UNFOLLOW, OaEvent, fields, parse
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Settings, media_hosts
 from bot.i18n import DEFAULT_ADDRESS, translator
 from bot.messages import Document, Inbound, Kind, Photo, Reply
 from storage.inbox_queue import InboxQueue, QueuedUpdate
@@ -112,6 +112,8 @@ class ZaloOaChannel(ZaloChannel):
             **({"clock": clock} if clock else {}),
         )
         self._path = settings.zalo_oa_webhook_path
+        self._read_timeout = settings.http_read_timeout
+        self._media_hosts = media_hosts(settings.zalo_media_hosts)  # where photos may come from
         self._api_url = settings.zalo_oa_api_url
         self._slots = asyncio.Semaphore(settings.concurrent_updates)
         self.memory = ChoiceMemory()
@@ -200,7 +202,7 @@ class ZaloOaChannel(ZaloChannel):
 
     async def _on_webhook(self, request: web.Request) -> web.Response:
         """Check the signature, store the event durably, then answer 200."""
-        body = await _read_capped(request)
+        body = await read_capped(request, MAX_BODY, self._read_timeout)
         if body is None:
             log.warning("zalo OA webhook body over %d bytes refused", MAX_BODY)
             return web.json_response({"ok": False}, status=413)
@@ -265,12 +267,14 @@ class ZaloOaChannel(ZaloChannel):
             if choice is not None:
                 got.update(kind=Kind.CHOICE, choice=choice.id)
         elif got["kind"] is Kind.PHOTO:
-            data = await download(self._client, event.url, PHOTO_LIMIT, DOWNLOAD_TIMEOUT)
+            hosts, limit = self._media_hosts, files.FILE_LIMIT
+            data = await download(self._client, event.url, hosts, limit, DOWNLOAD_TIMEOUT)
             got["photos"] = (
                 Photo(event.url) if data is None else Photo(event.url, len(data), data),
             )
         elif got["kind"] is Kind.DOCUMENT:
-            data = await download(self._client, event.url, FILE_LIMIT, DOWNLOAD_TIMEOUT)
+            hosts = self._media_hosts
+            data = await download(self._client, event.url, hosts, FILE_LIMIT, DOWNLOAD_TIMEOUT)
             size = None if data is None else len(data)
             got["documents"] = (Document(event.url, event.filename or "tep", size, data),)
         if event.event == FOLLOW:
