@@ -13,6 +13,7 @@ from aiohttp import web
 
 import tests.test_zalo_e2e as zalo_e2e
 from bot.channels.files import FILE_LIMIT
+from bot.config import ConfigError, load_settings
 from bot.i18n import translator
 from tests.test_feedback_e2e import png, start_feedback
 from tests.test_onboarding_e2e import onboard
@@ -173,3 +174,9 @@ async def test_a_zalo_photo_from_the_allowed_host_is_kept(zworld):
     answer = await lan.sends_image(png(3))
     assert answer[0].text.startswith("Đã nhận ảnh")
     assert await zworld.store.db.fetchval("SELECT data FROM media") == png(3)
+
+
+@pytest.mark.parametrize("hosts", ["zdn.vn,http://127.0.0.1:1/files", "ftp://zdn.vn", "*.zdn.vn"])
+def test_a_bad_media_hosts_setting_names_it(hosts):
+    with pytest.raises(ConfigError, match="LOAXA_ZALO_MEDIA_HOSTS"):
+        load_settings(zalo_media_hosts=hosts, _env_file=None)
