@@ -74,9 +74,8 @@ class TelegramWebhook:
         self._in_flight.add(update.update_id)
         try:
             key = str(update.update_id)
-            if self._seen is not None:
-                chat = str(update.effective_chat.id) if update.effective_chat else ""
-                fresh = await self._seen.add(NAME, key, chat, {})
+            if self._seen is not None:  # the update id only: no chat, no content
+                fresh = await self._seen.add(NAME, key, "", {})
                 if not fresh and await self._seen.is_handled(NAME, key):
                     log.info("ignored redelivered telegram update %d", update.update_id)
                     return
