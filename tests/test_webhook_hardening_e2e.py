@@ -247,7 +247,7 @@ async def test_slow_headers_are_cut_off_and_connections_are_capped(tight):
             writer.close()
     async with httpx.AsyncClient() as client:
         health = await client.get(f"http://127.0.0.1:{tight.port}/healthz")
-    assert health.json() == {"ok": True}
+    assert health.status_code == 200 and health.json()["ok"] is True  # still serving
 
 
 async def test_a_body_that_trickles_in_is_answered_408(tight):
