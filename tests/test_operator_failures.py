@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WRONG_TOKEN = "987654:WRONG-token-that-must-never-be-printed"
 ZALO_TOKEN = "3141592653:zalo-TEST-token-for-the-emulator"
 WRONG_ZALO_TOKEN = "2718281828:zalo-WRONG-token-never-printed"
-SECRET = "webhook-secret-never-printed"
+SECRET = "webhook-secret-never-printed-0123456789"  # 32+: issue 14
 SECRETS = (TOKEN, WRONG_TOKEN, ZALO_TOKEN, WRONG_ZALO_TOKEN, SECRET)
 NOT_SQLITE = b"name,hamlet\nNguyen Van A,Xom 3\n" * 40
 
