@@ -21,6 +21,7 @@ import pytest
 
 import tests.test_webhook_e2e as webhook_e2e
 from bot.config import ConfigError, Settings, load_settings
+from bot.i18n import translator
 from tests.test_webhook_e2e import SECRET, WebhookWorld, free_port
 from tests.world import TOKEN
 
@@ -46,7 +47,8 @@ def start_update(user_id: int, update_id: int = 999001, text: str = "/start") ->
 
 def greetings(world, person) -> int:
     """Count the welcomes /start brought the person (one per /start handled)."""
-    return sum(m.text.startswith("Xin chào") for m in world.emu.messages(person.id))
+    greeting = translator("vi")("onb.greeting", commune=world.commune.display_name)
+    return sum(m.text == greeting for m in world.emu.messages(person.id))
 
 
 def hook_url(world) -> str:
