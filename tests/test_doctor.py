@@ -130,7 +130,8 @@ async def test_a_failing_webhook_shows_its_last_error(emu, tmp_path, doctor):
         store = await Storage.open(tmp_path / "loaxa.db")
         await store.close()
         code, rows, text = await doctor(
-            LOAXA_TELEGRAM_WEBHOOK_URL=hook, LOAXA_TELEGRAM_WEBHOOK_SECRET="s3cret"
+            LOAXA_TELEGRAM_WEBHOOK_URL=hook,
+            LOAXA_TELEGRAM_WEBHOOK_SECRET="s3cret-0123456789-0123456789-abcdef",
         )
     finally:
         await runner.cleanup()
