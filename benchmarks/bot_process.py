@@ -108,6 +108,6 @@ if __name__ == "__main__":
     if arguments.echo:
         asyncio.run(main(arguments))  # the floor: python-telegram-bot with its defaults
     else:
-        from bot.app import run_loop
+        from bot.service import run_loop
 
         run_loop(main(arguments))  # as `loaxa run` runs: on uvloop

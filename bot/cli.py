@@ -13,11 +13,12 @@ import sys
 from collections.abc import Sequence
 
 from bot import logs
-from bot.app import run_forever, run_loop, secrets_of
+from bot.app import secrets_of
 from bot.channels.base import ServiceUnreachable
 from bot.config import ConfigError, load
 from bot.i18n import explained
 from bot.i18n import operator_text as say
+from bot.service import run_forever, run_loop
 from bot.text import match_choice
 from storage import Storage, StorageError
 from storage.models import STAFF_ROLES, Role

@@ -27,8 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.app import LoaXa, run_loop
+from bot.app import LoaXa
 from bot.config import Settings, load_commune
+from bot.service import run_loop
 
 TOKEN = "123456:TEST-token-for-the-local-emulator"
 
