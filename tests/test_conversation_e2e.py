@@ -53,10 +53,10 @@ async def test_a_sentence_at_the_menu_is_kept_and_becomes_a_question_officials_a
     details = await open_from_inbox(ha, code)
     assert "Loại: Câu hỏi" in details[0].text and ASKED in details[0].text
     await ha.taps("Trả lời người dân")
-    await ha.says("Ông/bà mang giấy tờ đến bộ phận một cửa của xã, sáng thứ Hai đến thứ Sáu.")
+    await ha.says("Ông/bà mang giấy tờ đến Trung tâm Phục vụ hành chính công xã, sáng thứ Hai đến thứ Sáu.")
     await world.drain()
     heard = [m.text for m in await lan._answers()]
-    assert any(code in h and "bộ phận một cửa" in h for h in heard)
+    assert any(code in h and "Trung tâm Phục vụ hành chính công" in h for h in heard)
 
 
 async def test_choosing_something_else_drops_the_sentence_and_shows_the_menu(world):
