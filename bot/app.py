@@ -226,7 +226,7 @@ class LoaXa:
 
         channel = ZaloOaChannel(
             self.settings,
-            self.router.handle,
+            self._timed,
             InboxQueue(self.store.db),
             OaTokens(self.store.db),
             self.store.residents,

@@ -266,3 +266,17 @@ async def test_complaints_and_denunciations_are_not_measured_by_feedback_deadlin
     assert now.median_workdays == before.median_workdays
     assert now.overdue_by_category == before.overdue_by_category
     assert {i.code for i in data.oldest_overdue}.isdisjoint({"KN-TEST1", "TC-TEST2"})
+
+
+async def test_a_dont_know_answer_takes_no_side_in_the_pulse(store, seeded, commune):
+    """"Không rõ" counts in no share, in the digest as in the survey's own results."""
+    from content.pulse import UNKNOWN
+    from storage.synthetic import Synthetic
+    from tests.report_seed import at
+
+    syn = Synthetic(store.db)
+    resident = await syn.resident("Gia", "Xóm 2", at(11, 20))
+    await syn.survey("2026-q4", resident, "Xóm 2", {"d2-ngan-sach": UNKNOWN}, at(11, 26, 10))
+    pulse = (await gather(store, commune, W48)).current.pulse
+    assert pulse.respondents == 6
+    assert (pulse.by_dimension[2].count, pulse.by_dimension[2].good) == (5, 3)
