@@ -41,8 +41,8 @@ from storage.synthetic_residents import add_onboarded  # noqa: E402
 CHILD = ROOT / "benchmarks" / "bot_process.py"
 TOKEN = "123456:TEST-token-for-the-local-emulator"
 TEXT = (
-    "Thông báo: từ thứ Hai tuần sau, Trung tâm Phục vụ hành chính công xã tiếp nhận hồ sơ cả sáng thứ"
-    " Bảy. Bà con cần làm thủ tục xin mang theo căn cước công dân."
+    "Thông báo: từ thứ Hai tuần sau, Trung tâm Phục vụ hành chính công xã tiếp nhận hồ sơ"
+    " cả sáng thứ Bảy. Bà con cần làm thủ tục xin mang theo căn cước công dân."
 )
 TARGET_MB = 150
 

@@ -53,7 +53,9 @@ async def test_a_sentence_at_the_menu_is_kept_and_becomes_a_question_officials_a
     details = await open_from_inbox(ha, code)
     assert "Loại: Câu hỏi" in details[0].text and ASKED in details[0].text
     await ha.taps("Trả lời người dân")
-    await ha.says("Ông/bà mang giấy tờ đến Trung tâm Phục vụ hành chính công xã, sáng thứ Hai đến thứ Sáu.")
+    await ha.says(
+        "Ông/bà mang giấy tờ đến Trung tâm Phục vụ hành chính công xã, sáng thứ Hai đến thứ Sáu."
+    )
     await world.drain()
     heard = [m.text for m in await lan._answers()]
     assert any(code in h and "Trung tâm Phục vụ hành chính công" in h for h in heard)
