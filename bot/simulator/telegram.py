@@ -10,10 +10,9 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
-from types import TracebackType
 from typing import Any
 
-from aiohttp import web
+from bot.simulator.server import LoopbackServer
 
 from . import telegram_inbound as inbound
 from .telegram_http import ApiServer
@@ -24,7 +23,7 @@ from .telegram_state import EmulatorState
 logger = logging.getLogger(__name__)
 
 
-class TelegramEmulator:
+class TelegramEmulator(LoopbackServer):
     """A loopback Telegram Bot API server with a Python API to play the people in it."""
 
     def __init__(
@@ -53,8 +52,7 @@ class TelegramEmulator:
         self._state = EmulatorState(bot, limits)
         failures = FailurePlan(failure_rate, failure_kinds, seed, fail_get_updates)
         self._server = ApiServer(self._state, token, latency, failures)
-        self._host, self._port = host, port
-        self._runner: web.AppRunner | None = None
+        super().__init__(host, port)
         self._cursors: dict[int, int] = {}
 
     def __repr__(self) -> str:
@@ -68,18 +66,9 @@ class TelegramEmulator:
 
     async def start(self) -> None:
         """Start serving on host:port (port 0 picks a free port)."""
-        if self._runner is not None:
-            raise RuntimeError("TelegramEmulator is already started")
-        runner = web.AppRunner(
-            self._server.make_app(),
-            access_log=None,
-            handler_cancellation=True,
-            shutdown_timeout=1.0,
+        await self.serve(
+            self._server.make_app(), handler_cancellation=True, shutdown_timeout=1.0
         )
-        await runner.setup()
-        await web.TCPSite(runner, self._host, self._port).start()
-        self._runner = runner
-        self._port = runner.addresses[0][1]
         logger.info("Telegram emulator listening on %s", self.url)
 
     async def stop(self) -> None:
@@ -87,26 +76,9 @@ class TelegramEmulator:
         self._state.updates.closing = True
         self._state.changed.fire()
         await self._state.webhook_sender.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._close_server()
 
-    async def __aenter__(self) -> "TelegramEmulator":
-        await self.start()
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    @property
-    def url(self) -> str:
-        """Return the server root, e.g. http://127.0.0.1:PORT."""
-        return f"http://{self._host}:{self._port}"
 
     @property
     def base_url(self) -> str:

@@ -13,10 +13,11 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
+
+from bot.simulator.server import LoopbackServer
 
 from .telegram_models import ApiError
 from .zalo_state import METHODS, RateLimit, ZaloSent, ZaloState, ZaloUser
@@ -31,7 +32,7 @@ def _error(error: ApiError) -> web.Response:
     return web.json_response(error.payload(), status=error.code)
 
 
-class ZaloEmulator:
+class ZaloEmulator(LoopbackServer):
     """A loopback Zalo Bot API server with a Python API to play the people in it."""
 
     def __init__(
@@ -46,8 +47,7 @@ class ZaloEmulator:
     ) -> None:
         self._state = ZaloState(token, bot_name, seed)
         self._state.rate_limit = RateLimit() if rate_limit is True else (rate_limit or None)
-        self._host, self._port = host, port
-        self._runner: web.AppRunner | None = None
+        super().__init__(host, port)
         self._cursors: dict[str, int] = {}
 
     def __repr__(self) -> str:  # never the token: it is part of every API URL
@@ -62,41 +62,18 @@ class ZaloEmulator:
 
     async def start(self) -> None:
         """Start serving on host:port (port 0 picks a free port)."""
-        if self._runner is not None:
-            raise RuntimeError("ZaloEmulator is already started")
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_post("/bot{token}/{method}", self._on_call)
         app.router.add_get("/files/{name}", self._on_file)
-        runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
-        await runner.setup()
-        await web.TCPSite(runner, self._host, self._port).start()
-        self._runner = runner
-        self._port = runner.addresses[0][1]
+        await self.serve(app, handler_cancellation=True)
         logger.info("Zalo emulator listening on %s", self.url)
 
     async def stop(self) -> None:
         """Stop serving; pending long polls end."""
         await self._state.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._close_server()
 
-    async def __aenter__(self) -> "ZaloEmulator":
-        await self.start()
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    @property
-    def url(self) -> str:
-        """Return the server root, e.g. http://127.0.0.1:PORT."""
-        return f"http://{self._host}:{self._port}"
 
     @property
     def base_url(self) -> str:

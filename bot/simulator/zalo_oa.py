@@ -15,11 +15,12 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from types import TracebackType
 from typing import Any
 
 import aiohttp
 from aiohttp import web
+
+from bot.simulator.server import LoopbackServer
 
 from .zalo_oa_state import (
     RETRY_LADDER,
@@ -45,7 +46,7 @@ def _answer(data: Any = None, error: OaError | None = None) -> web.Response:
     return web.json_response(body)  # always HTTP 200 [reference §1, error convention]
 
 
-class ZaloOaEmulator:
+class ZaloOaEmulator(LoopbackServer):
     """A loopback OA API and oauth server with a Python API to play the followers."""
 
     def __init__(
@@ -60,8 +61,7 @@ class ZaloOaEmulator:
         port: int = 0,
     ) -> None:
         self._state = OaState(app_id, app_secret, secret_key, rules or OaRules(), seed)
-        self._host, self._port = host, port
-        self._runner: web.AppRunner | None = None
+        super().__init__(host, port)
         self._session: aiohttp.ClientSession | None = None
         self.webhook_url = ""  # set in the developer console on the real service
         self.deliveries: list[Delivery] = []
@@ -85,36 +85,15 @@ class ZaloOaEmulator:
         app.router.add_get("/v2.0/oa/getoa", self._on_getoa)
         app.router.add_get("/files/{name}", self._on_file)
         app.router.add_route("*", "/{path:.*}", self._on_other)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, self._host, self._port).start()
-        self._runner = runner
-        self._port = runner.addresses[0][1]
+        await self.serve(app)
 
     async def stop(self) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._close_server()
 
-    async def __aenter__(self) -> ZaloOaEmulator:
-        await self.start()
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    @property
-    def url(self) -> str:
-        """The server root: the value for both LOAXA_ZALO_OA_API_URL and _OAUTH_URL."""
-        return f"http://{self._host}:{self._port}"
 
     @property
     def state(self) -> OaState:
