@@ -45,6 +45,12 @@ def _bare(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
+def says_any(language: str, key: str, text: str) -> bool:
+    """Tell whether typed text contains one of the catalog's `[typed]` words for `key`."""
+    folded = fold(text)
+    return any(fold(word) in folded for word in _entries(language, f"typed.{key}"))
+
+
 def command_words(language: str, command: str) -> list[str]:
     """Return the words that name a command in a language, as the catalog writes them."""
     return _entries(language, f"{WORDS}{command}")

@@ -17,8 +17,8 @@ from __future__ import annotations
 from datetime import datetime, time
 from enum import StrEnum
 
+from bot.conversation import says_any
 from bot.messages import Kind
-from bot.text import fold
 from bot.workdays import WorkCalendar
 from handlers import notify, voice
 from handlers.base import Context, Flow, make_choice
@@ -31,7 +31,6 @@ FORMAL = FORMAL_KINDS
 SENDERS = frozenset(Role)  # anyone may send; hamlet heads may also send for others
 ADDRESS_LIMITS = (5, 300)
 NAME_LIMITS = (4, 80)  # a full name: family name and given name, at least two words
-ANONYMOUS_WORDS = ("an danh", "giau ten", "khong ten")  # "ẩn danh" typed at the name step
 
 
 class State(StrEnum):
@@ -278,7 +277,7 @@ async def take_name(ctx: Context) -> str | None:
         ctx.draft.update(kind="petition", anonymous=True)
         return _review(ctx)
     text = " ".join(ctx.msg.text.split()) if ctx.msg.kind is Kind.TEXT else ""
-    if any(word in fold(text) for word in ANONYMOUS_WORDS):
+    if says_any(ctx.t.language, "anonymous", text):
         return _ask_name(ctx)  # the law's reason again, with the anonymous-feedback button
     low, high = NAME_LIMITS
     if not low <= len(text) <= high or len(text.split()) < 2:
