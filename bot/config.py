@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     zalo_oa_refresh_token: SecretStr | None = None  # a first refresh token (API Explorer)
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
+    # The staff console's public base URL (behind the operator's HTTPS proxy); sign-in links
+    # and the links in staff notifications start with it. Default: the bot's own server.
+    web_url: str | None = None
     db: Path = Path("data/loaxa.db")
     # How long a write waits for another process's lock (a backup, an operator's sqlite3
     # shell) before the person is told the system is busy and to try again.
@@ -177,6 +180,11 @@ class Settings(BaseSettings):
         if not self.zalo_oa_webhook_path.startswith("/"):
             raise ValueError("LOAXA_ZALO_OA_WEBHOOK_PATH must start with /")
         return self
+
+    @property
+    def console_url(self) -> str:
+        """The console's base URL, without a trailing slash."""
+        return (self.web_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
 
     @property
     def zalo_oa_on(self) -> bool:
