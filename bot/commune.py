@@ -176,7 +176,7 @@ class Commune(BaseModel):
     categories: list[Category] = Field(min_length=1, max_length=30)
     citizen_reception: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
     # Who the commune reports to since the district level ended (01/7/2025): a body of the
-    # province, e.g. "Sở Nội vụ tỉnh Thái Nguyên". Named in the period report's opening and
+    # province, e.g. "Sở Nội vụ tỉnh Mẫu". Named in the period report's opening and
     # its "Nơi nhận"; left out when empty, never guessed.
     reports_to: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
     plan: Plan | None = None

@@ -21,7 +21,7 @@ from content.schema import Item
 
 # Every placeholder a library text may use, and what it stands for (content/README.md).
 KNOWN = {
-    "commune": "the commune's name with its kind: xã Thanh Định",
+    "commune": "the commune's name with its kind: xã Ví Dụ",
     "plan_title": "what the commune's plan is about (commune file: [plan] title)",
     "plan_number": "the plan's number, e.g. 12/KH-UBND ([plan] number)",
     "plan_date": "the day the plan was signed, e.g. 15/01/2026 ([plan] signed)",

@@ -176,7 +176,7 @@ def test_database_backups_and_exports_are_the_owners_alone(loaxa, tmp_path):
 
 def test_broken_commune_file_exits_2_with_one_line_naming_it(loaxa, tmp_path):
     broken = tmp_path / "xa.toml"
-    broken.write_text('[commune]\nname = "Thanh Định\n', encoding="utf-8")
+    broken.write_text('[commune]\nname = "Ví Dụ\n', encoding="utf-8")
     done = loaxa("staff", "list", LOAXA_CONFIG=str(broken))
     assert done.returncode == 2
     line = one_line(done.stderr)

@@ -52,11 +52,14 @@ def load_error(tmp_path: Path, text: str) -> str:
 # --- the commune file ------------------------------------------------------------------------
 
 
-def test_bundled_sample_loads_as_thanh_dinh_with_example_hamlets():
+def test_bundled_sample_loads_as_the_made_up_vi_du_with_example_hamlets():
     commune, label = load_commune(None)
     assert "sample_commune.toml" in label
-    assert commune.name == "Thanh Định"
-    assert commune.display_name == "xã Thanh Định"
+    assert commune.name == "Ví Dụ"
+    assert commune.display_name == "xã Ví Dụ"
+    assert commune.province == "Mẫu"  # made up: no real commune's or province's name
+    for real in ("Thanh Định", "Thái Nguyên", "Định Hóa"):
+        assert real not in SAMPLE
     assert commune.hamlets[0] == "Xóm 1"
     assert commune.hamlets_are_examples is True
     ids = [c.id for c in commune.categories]
@@ -66,7 +69,8 @@ def test_bundled_sample_loads_as_thanh_dinh_with_example_hamlets():
 
 
 def test_loaxa_toml_in_the_working_folder_is_preferred(tmp_path):
-    (tmp_path / "loaxa.toml").write_text(edited("Thanh Định", "Hòa Bình"), encoding="utf-8")
+    text = edited('name = "Ví Dụ"', 'name = "Hòa Bình"')
+    (tmp_path / "loaxa.toml").write_text(text, encoding="utf-8")
     commune, label = load_commune(None)
     assert (commune.name, label) == ("Hòa Bình", "loaxa.toml")
 
@@ -78,9 +82,9 @@ def test_staff_entries_are_read_with_ids_as_text(tmp_path):
 
 
 def test_toml_syntax_error_names_the_file_and_line(tmp_path):
-    message = load_error(tmp_path, edited('name = "Thanh Định"', 'name = "Thanh Định'))
+    message = load_error(tmp_path, edited('name = "Ví Dụ"', 'name = "Ví Dụ'))
     assert "not valid TOML" in message
-    assert "line 5" in message
+    assert "line 7" in message
 
 
 def test_empty_hamlet_list_is_refused(tmp_path):
@@ -124,7 +128,7 @@ def test_entries_are_counted_from_one_in_messages(tmp_path):
 
 def test_a_commune_file_with_a_byte_order_mark_is_read(tmp_path):
     path = tmp_path / "notepad.toml"
-    path.write_bytes(edited("Thanh Định", "Hòa Bình").encode("utf-8-sig"))
+    path.write_bytes(edited('name = "Ví Dụ"', 'name = "Hòa Bình"').encode("utf-8-sig"))
     assert load_commune(path)[0].name == "Hòa Bình"
 
 
@@ -176,7 +180,7 @@ def test_unknown_log_level_names_the_variable(monkeypatch):
 
 
 def test_load_reads_the_commune_file_named_by_loaxa_config(monkeypatch, tmp_path):
-    path = commune_file(tmp_path, edited("Thanh Định", "Hòa Bình"))
+    path = commune_file(tmp_path, edited('name = "Ví Dụ"', 'name = "Hòa Bình"'))
     monkeypatch.setenv("LOAXA_CONFIG", str(path))
     settings, commune = load()
     assert settings.config == path

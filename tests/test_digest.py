@@ -133,7 +133,7 @@ async def test_the_message_shows_each_figure_with_its_change(store, seeded, comm
     caplog.set_level(logging.ERROR, logger="bot.i18n")
     digest = await build_digest(store, commune, W48)
     lines = digest.text.splitlines()
-    assert lines[0] == "BÁO CÁO TUẦN 48 (23/11 - 29/11/2026), xã Thanh Định"
+    assert lines[0] == "BÁO CÁO TUẦN 48 (23/11 - 29/11/2026), xã Ví Dụ"
     expected = [
         "Phản ánh, kiến nghị: nhận 5 (+2), giải quyết xong 3 (+1), quá hạn 2 (-1).",
         # 3 and 2 items resolved: too few for a change in the share or the time to mean much.

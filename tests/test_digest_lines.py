@@ -129,7 +129,7 @@ def test_time_to_resolve_is_in_working_days_in_plain_words(commune):
 
 def test_weeks_are_named_tuan_never_t_and_a_number(commune):
     lines = text(commune, quiet_week(W48), quiet_week(W48.previous()))
-    assert lines[0] == "BÁO CÁO TUẦN 48 (23/11 - 29/11/2026), xã Thanh Định"
+    assert lines[0] == "BÁO CÁO TUẦN 48 (23/11 - 29/11/2026), xã Ví Dụ"
     t = translator("vi")
     assert t("reports.chart_week", week=48) == "Tuần 48"
     assert t("reports.chart_caption", week=48, year=2026) == "Biểu đồ báo cáo tuần 48 năm 2026"

@@ -239,12 +239,12 @@ async def test_texts_over_the_limit_are_refused_with_the_limit_named(world):
     assert item.status == "new" and item.last_answer is None
     assert len(await world.store.feedback.events(item.id, include_internal=True)) == 1
 
-    await ha.says("Công an huyện Định Hóa")
+    await ha.says("Công an xã Ví Dụ")
     item = await world.store.feedback.get_by_code(code)
-    assert (item.status, item.transferred_to) == ("transferred", "Công an huyện Định Hóa")
+    assert (item.status, item.transferred_to) == ("transferred", "Công an xã Ví Dụ")
     await world.drain()
     heard = await lan._answers()
-    assert "đến Công an huyện Định Hóa để giải quyết" in heard[-1].text
+    assert "đến Công an xã Ví Dụ để giải quyết" in heard[-1].text
 
 
 async def test_internal_note_is_marked_and_never_reaches_the_resident(world):

@@ -15,7 +15,7 @@ async def onboard(person, hamlet="Xóm 3"):
 async def test_resident_onboards_from_start_to_main_menu(world):
     lan = world.resident("Lan")
     greeting = await lan.says("/start")
-    assert "xã Thanh Định" in greeting[0].text
+    assert "xã Ví Dụ" in greeting[0].text
     assert lan.buttons() == ["Đồng ý", "Không đồng ý"]
     assert await world.store.residents.get_by_identity("telegram", str(lan.id)) is None
 

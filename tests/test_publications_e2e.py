@@ -163,7 +163,7 @@ async def test_residents_cannot_publish_and_leaders_get_the_digest(world):
     assert (await lan.presses("ck:publish:push"))[0].text == NOT_ALLOWED
     leader = await world.staff("Lãnh đạo Minh", Role.LEADER)
     answer = await leader.says("/baocao 2026-W48")
-    assert answer[0].text.startswith("BÁO CÁO TUẦN 48 (23/11 - 29/11/2026), xã Thanh Định")
+    assert answer[0].text.startswith("BÁO CÁO TUẦN 48 (23/11 - 29/11/2026), xã Ví Dụ")
     assert answer[1].photo and answer[1].caption == "Biểu đồ báo cáo tuần 48 năm 2026"
     assert answer[2].document["file_name"] == "bao-cao-tuan-2026-W48.xlsx"
     assert world.emu.file_bytes(answer[2].document["file_id"]).startswith(b"PK")

@@ -51,20 +51,20 @@ def test_the_header_block_and_the_page(report):
     assert doc.styles["Normal"].font.size == Pt(14)
     left, right = doc.tables[0].rows[0].cells
     assert [p.text for p in left.paragraphs if p.text] == [
-        "ỦY BAN NHÂN DÂN", "XÃ THANH ĐỊNH", "Số:        /BC-UBND",
+        "ỦY BAN NHÂN DÂN", "XÃ VÍ DỤ", "Số:        /BC-UBND",
     ]  # fmt: skip
     lines = [p for p in right.paragraphs if p.text]
     assert [p.text for p in lines[:2]] == [
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
     ]  # fmt: skip
     place = lines[2]
-    assert place.text.startswith("Thanh Định, ngày") and place.text.endswith("tháng 12 năm 2026")
+    assert place.text.startswith("Ví Dụ, ngày") and place.text.endswith("tháng 12 năm 2026")
     assert all(run.italic for run in place.runs)
     assert all(run.bold for run in lines[0].runs)
     text = paragraphs(doc)
     assert text[0] == "BÁO CÁO"
     assert text[1].startswith("Kết quả thực hiện kế hoạch tuyên truyền duy trì, cải thiện và")
-    assert "(PAPI) xã Thanh Định năm 2026" in text[1]
+    assert "(PAPI) xã Ví Dụ năm 2026" in text[1]
     assert text[2] == "(Từ ngày 01/11/2026 đến ngày 30/11/2026)"
 
 
@@ -150,7 +150,7 @@ async def test_the_chairman_and_the_recipients_come_from_the_commune_file(tmp_pa
     assert [p.text for p in left.paragraphs][1:] == ["- UBND tỉnh;", "- Lưu: VT."]
     assert [p.text for p in right.paragraphs if p.text][-1] == "Nguyễn Văn Chủ Tịch"
     place = [p.text for p in doc.tables[0].rows[0].cells[1].paragraphs if p.text][2]
-    assert place == "Thanh Định, ngày 04 tháng 12 năm 2026"
+    assert place == "Ví Dụ, ngày 04 tháng 12 năm 2026"
     text = paragraphs(doc)
     assert "Đoạn thứ nhất." in text and "Đoạn thứ hai." in text
     assert "- Trong kỳ chưa có ý kiến đánh giá." in text  # an empty period says so
@@ -204,7 +204,7 @@ async def test_the_report_names_whom_it_reports_to_and_the_plan(tmp_path, commun
     """The opening cites the commune's plan by number and date and names the province's
     body the report goes to; "Nơi nhận" starts with that body."""
     planned = commune.model_copy(update={
-        "reports_to": "Sở Nội vụ tỉnh Thái Nguyên",
+        "reports_to": "Sở Nội vụ tỉnh Mẫu",
         "plan": Plan(title="tuyên truyền nâng cao Chỉ số PAPI năm 2026", number="12/KH-UBND",
                      signed=date(2026, 1, 15)),
     })  # fmt: skip
@@ -217,13 +217,13 @@ async def test_the_report_names_whom_it_reports_to_and_the_plan(tmp_path, commun
     doc = Document(io.BytesIO(data))
     opening = next(p for p in paragraphs(doc) if p.startswith("Thực hiện"))
     assert opening == (
-        "Thực hiện Kế hoạch số 12/KH-UBND ngày 15/01/2026 của Ủy ban nhân dân xã Thanh Định về"
-        " tuyên truyền nâng cao Chỉ số PAPI năm 2026, Ủy ban nhân dân xã Thanh Định báo cáo Sở"
-        " Nội vụ tỉnh Thái Nguyên kết quả thực hiện từ ngày 01/11/2026 đến ngày 30/11/2026 như"
+        "Thực hiện Kế hoạch số 12/KH-UBND ngày 15/01/2026 của Ủy ban nhân dân xã Ví Dụ về"
+        " tuyên truyền nâng cao Chỉ số PAPI năm 2026, Ủy ban nhân dân xã Ví Dụ báo cáo Sở"
+        " Nội vụ tỉnh Mẫu kết quả thực hiện từ ngày 01/11/2026 đến ngày 30/11/2026 như"
         " sau:"
     )
     left = doc.tables[-1].rows[0].cells[0]
-    assert left.paragraphs[1].text == "- Sở Nội vụ tỉnh Thái Nguyên (báo cáo);"
+    assert left.paragraphs[1].text == "- Sở Nội vụ tỉnh Mẫu (báo cáo);"
     text = "\n".join(paragraphs(Document(io.BytesIO(plain))))
     assert "báo cáo kết quả thực hiện từ ngày 01/11/2026" in text  # nobody named, none guessed
     assert "huyện" not in text and "Kế hoạch số" not in text

@@ -119,7 +119,7 @@ async def test_feedback_and_its_answer_cross_over_through_the_api(demo):
     lan, minh = persona(state, "resident", registered=False), persona(state, "official")
 
     await demo.says(lan, "/start")
-    await demo.wait_for(lan, "xã Thanh Định")
+    await demo.wait_for(lan, "xã Ví Dụ")
     await demo.taps(lan, "Đồng ý")
     await demo.taps(lan, "Xóm 2")
     await demo.taps(lan, "Nhận tất cả (nên chọn)")

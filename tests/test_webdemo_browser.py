@@ -104,7 +104,7 @@ async def test_feedback_and_answer_cross_over_between_two_phones(
 
             # The resident signs up by tapping buttons.
             await say(resident, "/start")
-            await expect(resident.locator(".messages")).to_contain_text("xã Thanh Định")
+            await expect(resident.locator(".messages")).to_contain_text("xã Ví Dụ")
             await tap(resident, "Đồng ý")
             await tap(resident, "Xóm 3")
             await tap(resident, "Nhận tất cả (nên chọn)")

@@ -51,7 +51,7 @@ def test_demo_serves_the_page_prints_its_url_and_stops_on_ctrl_c(tmp_path, env):
         found = URL.search("".join(lines))
         assert found, "".join(lines)
         state = httpx.get(found.group(0) + "api/state", timeout=10).json()
-        assert state["commune"] == "xã Thanh Định" and len(state["personas"]) > 5
+        assert state["commune"] == "xã Ví Dụ" and len(state["personas"]) > 5
         assert "dữ liệu mẫu" in "".join(lines).lower()
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=20)
