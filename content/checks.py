@@ -27,6 +27,12 @@ PAPI_DIMENSIONS = range(1, 9)  # the eight dimensions since 2018 (reference: dom
 # Words that tell a reader a document no longer applies, diacritics folded away:
 # "thay thế" (replaced) and "hết hiệu lực" (no longer in force).
 REPLACED_WORDS = ("thay the", "het hieu luc")
+# A document's number as a text cites it: "10/2022/QH15", "1847/QĐ-TTg", "34/2007/PL-UBTVQH11".
+DOCUMENT_NUMBER = re.compile(r"\b\d{1,4}/(?:\d{4}/)?[A-ZĐ][\w-]*")
+# Words, diacritics folded, by which a text names a legal document and so states the law.
+LAW_WORDS = re.compile(
+    r"\b((?<!phap )luat|nghi dinh|nghi quyet|phap lenh|quyet dinh so|chi thi|thong tu)\b"
+)
 
 Found = Iterator[tuple[int, str]]
 
@@ -64,6 +70,7 @@ def check_item(item: Item, raw: yamlines.Mapping, documents: Mapping[str, Docume
     yield from _link(item, raw)
     yield from _citation(item, raw, documents)
     yield from _mentions(item, raw, documents)
+    yield from _states_law(item, raw, documents)
     yield from _placeholders(item, raw)
     if item.reviewed and not (item.reviewed_by and item.reviewed_on):
         why = "reviewed: true needs reviewed_by and reviewed_on: use loaxa content review"
@@ -162,6 +169,20 @@ def _mentions(item: Item, raw: yamlines.Mapping, documents: Mapping[str, Documen
         if doc.superseded_by and short in text and not _says_replaced(item):
             why = f"names {doc.number}, replaced by {doc.superseded_by}, without saying so"
             yield raw.line_of("body"), f"{why} ('thay thế')"
+
+
+def _states_law(item: Item, raw: yamlines.Mapping, documents: Mapping[str, Document]) -> Found:
+    """A text that states the law names where it comes from: `source:`, and every document
+    number it cites listed in _documents.yaml (number and date checked there)."""
+    text = _all_text(item)
+    listed = {doc.number for doc in documents.values()}
+    for number in DOCUMENT_NUMBER.findall(text):
+        if number not in listed:
+            why = "list it in _documents.yaml with its number and date, or leave it out"
+            yield raw.line_of("body"), f"cites {number}, which is not in _documents.yaml: {why}"
+    if item.source is None and (DOCUMENT_NUMBER.search(text) or LAW_WORDS.search(fold(text))):
+        why = "name the document it comes from: source: an id in _documents.yaml"
+        yield raw.line_of("body"), f"states the law without a source: {why}"
 
 
 def _quiz(item: Item, raw: yamlines.Mapping) -> Found:

@@ -120,6 +120,8 @@ EXPECTED = [
     ("01-hong.yaml", 43, "duplicate id 'dung' (first at 01-hong.yaml:5)"),
     ("01-hong.yaml", 53, "unknown PAPI dimension 9"),
     ("01-hong.yaml", 57, "names 34/2007/PL-UBTVQH11, replaced by luat-moi, without saying so"),
+    ("01-hong.yaml", 63, "states the law without a source: name the document it comes from"),
+    ("01-hong.yaml", 68, "cites 4203/QĐ-UBND, which is not in _documents.yaml"),
     ("02-cu-phap.yaml", 7, "not valid YAML"),
 ]
 
@@ -217,7 +219,7 @@ def test_content_check_passes_on_the_shipped_library(tmp_path):
     assert "no problems" in done.stdout
     # The bundled sample commune sets none of its own facts: the officer is told what is left out.
     assert (
-        "Tệp cấu hình của xã Thanh Định chưa ghi: plan_date, plan_number, plan_title,"
+        "Tệp cấu hình của xã Ví Dụ chưa ghi: plan_date, plan_number, plan_title,"
         " service_centre, website." in done.stdout
     )
 
