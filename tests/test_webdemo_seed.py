@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,8 @@ from handlers.feedback_status import OPEN, Status
 from storage import Storage
 from storage.db import utcnow
 from storage.models import Role
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
 
 @pytest.fixture
@@ -122,3 +125,25 @@ async def test_ratings_library_reads_and_survey_answers_are_recorded(seeded, com
     else:
         assert result.survey_answers >= commune.survey_min_cell
         assert len(await store.surveys.respondents(current.id)) == result.survey_answers
+
+
+async def test_the_readme_counts_the_residents_the_demo_seeds(tmp_path, commune):
+    """18 residents signed up, three in each of the first six hamlets, and a newcomer: with
+    a commune file of eight hamlets, two have nobody, as the README says."""
+    paragraph = " ".join(README.split())
+    assert "18 residents who signed up over the past weeks, three in each of the" in paragraph
+    assert "commune file's first six hamlets" in paragraph and "one newcomer" in paragraph
+    eight = [f"Thôn {n}" for n in range(1, 9)]
+    store = await Storage.open(tmp_path / "eight.db")
+    ids = itertools.count(7_200_000_001)
+    try:
+        result = await seed(
+            store, commune.model_copy(update={"hamlets": eight}), lambda _: str(next(ids))
+        )
+        residents = [p for p in result.people if p.role is Role.RESIDENT]
+        assert sum(p.registered for p in residents) == 18
+        assert [p.name for p in residents if not p.registered] == [load_data()["newcomer"]["name"]]
+        counts = await store.residents.count_by_hamlet()
+        assert [counts.get(h, 0) for h in eight] == [3, 3, 3, 3, 3, 3, 0, 0]
+    finally:
+        await store.close()

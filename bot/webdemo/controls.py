@@ -101,7 +101,32 @@ def describe(t: Translator, name: str, result: object, day: str, shifted: bool) 
             escalated=result.escalated,
             pushes=result.pushes,
         )
-    if isinstance(result, dict) and result:
-        details = ", ".join(f"{key}: {value}" for key, value in result.items())
-        return prefix + t("webdemo.result_details", details=details)
+    if isinstance(result, dict):
+        parts = [part for key, value in result.items() if (part := _counter(t, key, value))]
+        if not parts:
+            return prefix + t("webdemo.result_nothing")
+        return prefix + t("webdemo.result_details", details="; ".join(parts))
+    if isinstance(result, int) and t.has(f"webdemo.result_{name}"):  # a count, e.g. closed
+        key = f"webdemo.result_{name}" if result else "webdemo.result_nothing"
+        return prefix + t(key, value=result)
     return prefix + t("webdemo.result_done")
+
+
+def _counter(t: Translator, key: str, value: object) -> str | None:
+    """One entry of a job's result in the catalog's words (webdemo.result_<key>), None for
+    a zero or an entry the catalog has no words for: never a raw key on the page."""
+    kind, _, which = key.partition("@")  # "survey-open@2026-q4": the round's id after @
+    label = f"webdemo.result_{kind.replace('-', '_')}"
+    if not t.has(label) or value in (0, None, ""):
+        log.debug("demo job result %s=%r not shown", key, value)
+        return None
+    if kind == "week":  # "2026-W48": the week's number, as the digest names it
+        value = int(str(value).rpartition("W")[2])
+    return t(label, value=value, round=_round_title(which))
+
+
+def _round_title(round_id: str) -> str:
+    from content.pulse import bank
+
+    found = next((r for r in bank().rounds if r.id == round_id), None)
+    return found.title if found else round_id

@@ -141,6 +141,8 @@ async def _index(request: web.Request) -> web.Response:
 async def _state(request: web.Request) -> web.Response:
     world, t = request.app[WORLD], request.app[TRANSLATOR]
     commune = world.commune
+    for pid in list(world.personas):
+        await world.refresh(pid)  # who signed up or deleted their data since the seed
     return web.json_response(
         {
             "commune": commune.display_name,
@@ -177,7 +179,7 @@ async def _add_persona(request: web.Request) -> web.Response:
 
 
 async def _chat(request: web.Request) -> web.Response:
-    world, pid = request.app[WORLD], request.match_info["pid"]
+    world, pid, t = request.app[WORLD], request.match_info["pid"], request.app[TRANSLATOR]
     world.persona(pid)
     since = request.query.get("since", "")
     wait = min(max(float(request.query.get("wait", "0")), 0.0), LONG_POLL_LIMIT)
@@ -188,6 +190,8 @@ async def _chat(request: web.Request) -> web.Response:
             "version": world.version(pid),
             "messages": world.chat(pid),
             "commands": world.commands(pid),
+            # The person as they are now: the page's picker follows a sign-up at once.
+            "persona": _persona_json(await world.refresh(pid), t),
         }
     )
 

@@ -23,7 +23,7 @@ from bot.simulator.telegram_models import ApiError
 from bot.webdemo.seed import CHANNEL, DEMO_LOCATION, SeededPerson, SeedResult, seed
 from handlers.onboarding import SUBSCRIPTION_PLANS
 from storage import Storage
-from storage.models import Role
+from storage.models import ResidentStatus, Role
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +194,22 @@ class DemoWorld:
         else:
             persona.registered = False
         self.personas[user_id] = persona
+        return persona
+
+    async def refresh(self, persona_id: str) -> Persona:
+        """Return a persona with their state read again from the bot's storage: a resident
+        who signed up in the chat is registered, in the hamlet they chose; one who deleted
+        their data is a newcomer again."""
+        persona = self.persona(persona_id)
+        if persona.role is Role.RESIDENT and self.app is not None:
+            resident = await self.store.residents.get_by_identity(CHANNEL, persona.id)
+            signed_up = (
+                resident is not None
+                and resident.status is not ResidentStatus.DELETED
+                and resident.hamlet is not None
+            )
+            persona.registered = signed_up
+            persona.hamlet = resident.hamlet if signed_up else None
         return persona
 
     # --- what personas do -----------------------------------------------------------------

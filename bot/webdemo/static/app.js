@@ -222,6 +222,7 @@ class Phone {
         const data = await response.json();
         if (generation !== this.generation) return;
         this.commands = data.commands || [];
+        if (data.persona) this.updatePersona(data.persona);
         if (data.version !== this.version) {
           this.version = data.version;
           this.render(data.messages);
@@ -231,6 +232,15 @@ class Phone {
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }
+  }
+
+  // What the person did in the chat may change who they are (signed up in a hamlet, deleted
+  // their data): every phone's picker says so at once.
+  updatePersona(fresh) {
+    const known = this.persona;
+    if (!known || (known.registered === fresh.registered && known.hamlet === fresh.hamlet)) return;
+    Object.assign(known, fresh);
+    for (const phone of demo.phones) phone.fillSelect();
   }
 
   // Ask again right away (after an action), instead of waiting for the long poll.
