@@ -21,7 +21,9 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from content import checks, facts, yamlines
+import content.checks as checks
+import content.facts as facts
+import content.yamlines as yamlines
 from content.schema import Document, Item, TopicHead
 
 log = logging.getLogger(__name__)
