@@ -132,7 +132,12 @@ class Media:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """A message to show: plain text (the adapter escapes it), optional buttons and media."""
+    """A message to show: plain text (the adapter escapes it), optional buttons and media.
+
+    `replaces` marks the answer to a button press that stands for the message the button
+    was on (a list toggled, a card updated): Telegram edits that message in place; channels
+    that cannot edit (Zalo) send it as a new message, as they send everything.
+    """
 
     text: str
     choices: tuple[Choice, ...] = ()
@@ -140,6 +145,7 @@ class Reply:
     media: Media | None = None
     columns: int = 1
     extra: dict = field(default_factory=dict, compare=False)
+    replaces: bool = False
 
 
 def reply_to_dict(reply: Reply) -> dict[str, Any]:

@@ -93,6 +93,12 @@ class Context:
         """Make a reply from text already taken from the catalog."""
         return Reply(text, choices=choices)
 
+    @property
+    def pressed(self) -> bool:
+        """Tell whether this step answers a button press (its answer may replace the
+        message the button was on: Reply.replaces)."""
+        return self.msg.kind is Kind.CHOICE
+
     def typed(self, limits: tuple[int, int], again: str) -> str | None:
         """Return the text typed, stripped, if its length is within `limits` (min, max);
         else answer why, then `again` (given min and max), and return None."""

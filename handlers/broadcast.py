@@ -160,7 +160,7 @@ def _ask_hamlets(ctx: Context, key: str) -> str:
         for i, name in enumerate(ctx.commune.hamlets)
     ]
     buttons.append(ctx.button(f"{KEY}:h:done", "outreach.bc_hamlets_done"))
-    ctx.replies.append(Reply(ctx.t(key), choices=tuple(buttons), columns=2))
+    ctx.replies.append(Reply(ctx.t(key), choices=tuple(buttons), columns=2, replaces=ctx.pressed))
     return State.HAMLETS
 
 

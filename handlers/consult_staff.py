@@ -109,7 +109,8 @@ def _ask_hamlets(ctx: Context) -> str:
     buttons.append(_b("hamall", ctx.t("consult.all_hamlets")))
     if chosen:
         buttons.append(_b("hamdone", ctx.t("consult.hamlets_done")))
-    ctx.replies.append(Reply(ctx.t("consult.ask_hamlets"), choices=tuple(buttons), columns=2))
+    text = ctx.t("consult.ask_hamlets")
+    ctx.replies.append(Reply(text, choices=tuple(buttons), columns=2, replaces=ctx.pressed))
     return "lk.hamlets"
 
 

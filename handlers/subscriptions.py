@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from bot.messages import Reply
 from bot.outreach import QUIET_CHOICES, format_hours
 from handlers.base import EVERYONE, Context, Flow, make_choice, number
 from storage import Storage
@@ -68,7 +69,8 @@ async def _show(ctx: Context, resident: Resident, status: ResidentStatus) -> str
         buttons.append(ctx.button(f"{KEY}:pause", "outreach.subs_pause"))
     buttons.append(ctx.button(f"{KEY}:quiet", "outreach.subs_quiet_button", hours=hours))
     buttons.append(ctx.button(f"{KEY}:done", "outreach.subs_done"))
-    ctx.replies.append(ctx.reply("\n".join(lines), choices=tuple(buttons)))
+    text = "\n".join(lines)
+    ctx.replies.append(Reply(text, choices=tuple(buttons), replaces=ctx.pressed))  # in place
     return State.MENU
 
 

@@ -163,15 +163,17 @@ async def test_theodoi_toggles_topics_pauses_and_resumes(world):
     assert lan.buttons()[:4] == [
         "✓ Thông báo của xã", "✓ Tìm hiểu pháp luật", "✓ Khảo sát ý kiến", "Tạm dừng mọi tin",
     ]  # fmt: skip
-    await lan.taps("✓ Tìm hiểu pháp luật")
+    assert await lan.taps("✓ Tìm hiểu pháp luật") == []  # the screen changes in place
     assert "○ Tìm hiểu pháp luật" in lan.buttons()
+    assert lan.edited == [shown[-1]]
     me = await resident_of(world, lan)
     assert await world.store.residents.subscriptions(me.id) == {Topic.ANNOUNCEMENTS, Topic.SURVEYS}
     await lan.taps("○ Tìm hiểu pháp luật")
     assert Topic.OUTREACH in await world.store.residents.subscriptions(me.id)
 
     answer = await lan.taps("Tạm dừng mọi tin")
-    assert "TẠM DỪNG" in answer[-1].text and "Nhận tin trở lại" in lan.buttons()
+    assert answer[-1].text.startswith("Đã tạm dừng") and "Nhận tin trở lại" in lan.buttons()
+    assert "TẠM DỪNG" in lan.edited[0].text  # the screen, in place
     assert (await resident_of(world, lan)).status is ResidentStatus.STOPPED
     await lan.taps("Nhận tin trở lại")
     assert (await resident_of(world, lan)).status is ResidentStatus.ACTIVE

@@ -28,6 +28,8 @@ class Person:
     id: int
     seen: int = 0
     received: list = field(default_factory=list)
+    edited: list = field(default_factory=list)  # messages the last action edited in place
+    _edits_seen: int = 0
 
     @property
     def chat_id(self) -> int:
@@ -77,6 +79,12 @@ class Person:
         messages = self.world.emu.messages(self.id)
         new, self.seen = messages[self.seen :], len(messages)
         self.received.extend(new)
+        edits = self.world.emu.edits
+        self.edited = []  # each message once, and not the new ones (edited as they came)
+        for message in edits[self._edits_seen :]:
+            if message.chat_id == self.id and all(message is not m for m in new + self.edited):
+                self.edited.append(message)
+        self._edits_seen = len(edits)
         return new
 
     def last_text(self) -> str:

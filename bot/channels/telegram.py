@@ -38,6 +38,7 @@ from telegram.ext import (
 )
 
 from bot.channels import telegram_convert as convert
+from bot.channels import telegram_press as press_
 from bot.channels.base import RateLimited, Rejected, ServiceUnreachable, Transient, Unreachable
 from bot.channels.files import FILE_LIMIT
 from bot.channels.telegram_request import AiohttpRequest
@@ -54,7 +55,7 @@ log = logging.getLogger(__name__)
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 NAME = "telegram"
-TEXT_LIMIT = 4096  # characters after entity parsing (Bot API sendMessage)
+TEXT_LIMIT = press_.TEXT_LIMIT  # characters after entity parsing (Bot API sendMessage)
 CAPTION_LIMIT = 1024
 REPLY_ATTEMPTS = 4  # tries of a direct answer before giving up
 REPLY_BACKOFF = 0.5  # seconds, doubled at each try
@@ -243,12 +244,9 @@ class TelegramChannel:
         room = TEXT_LIMIT - len(reply.title) - 1 if reply.title else TEXT_LIMIT
         pieces = split_text(reply.text, room) or ["…"]
         for number, piece in enumerate(pieces, 1):
-            text = html.escape(piece, quote=False)
-            if number == 1 and reply.title:
-                text = f"<b>{html.escape(reply.title, quote=False)}</b>\n{text}"
             await self.app.bot.send_message(
                 chat_id,
-                text,
+                press_.html_text(piece, reply.title if number == 1 else ""),
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup if number == len(pieces) else None,
                 **paid,
@@ -332,11 +330,11 @@ class TelegramChannel:
             await self._dispatch(convert.inbound(message, kind=Kind.EDITED))
 
     async def _on_button(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        """Acknowledge a button press, retire its keyboard, and pass the data on."""
+        """Acknowledge a button press, pass the data on, and answer in place or anew."""
         query = update.callback_query
         message = query.message
         if not isinstance(message, Message) or message.chat.type != "private":
-            await self._acknowledge(query, retire=False)
+            await press_.acknowledge(query)
             return
         user = query.from_user
         press = Inbound(
@@ -348,26 +346,10 @@ class TelegramChannel:
             choice=query.data or "",
             language=user.language_code,
         )
-        # The core handles the press while Telegram is told (two calls): the three take as
-        # long as the slowest, not their sum; the answers go out once all three are done.
-        acknowledged = self._acknowledge(query, retire=True)
-        _, replies = await asyncio.gather(acknowledged, self._handle(press))
-        for reply in replies:
-            await self._reply(press.chat_id, reply)
-
-    @staticmethod
-    async def _acknowledge(query, *, retire: bool) -> None:
-        """Answer a button press (its spinner stops) and retire its keyboard."""
-        try:
-            await query.answer()
-        except TelegramError as exc:  # too old (pressed while we restarted): the press counts
-            log.debug("could not answer a button press: %s", exc)
-        if not retire:
-            return
-        try:
-            await query.edit_message_reply_markup(None)
-        except TelegramError as exc:  # old, forged or already edited: the press still counts
-            log.debug("could not retire a keyboard: %s", exc)
+        # The core handles the press while its spinner is stopped: the two take as long as
+        # the slower; then the answer edits the message pressed or goes out anew.
+        _, replies = await asyncio.gather(press_.acknowledge(query), self._handle(press))
+        await press_.answer(query, replies, partial(self._reply, press.chat_id))
 
     async def _on_group_command(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Ask people who command the bot in a group to write to it privately."""

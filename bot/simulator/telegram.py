@@ -328,6 +328,11 @@ class TelegramEmulator(LoopbackServer):
         return self._state.answered_callbacks
 
     @property
+    def edits(self) -> list[SentMessage]:
+        """Return the bot's messages each accepted edit changed, in order, as they are now."""
+        return self._state.edits
+
+    @property
     def calls(self) -> list[tuple[str, dict[str, Any]]]:
         """Return every authenticated call as (method, params), failures included."""
         return self._state.calls

@@ -239,6 +239,7 @@ def _apply_edit(
         else:
             sent.raw[key] = value
     sent.raw["edit_date"] = sent.edit_date
+    st.edits.append(sent)
     if markup is None:
         sent.raw.pop("reply_markup", None)
     else:

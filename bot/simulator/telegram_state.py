@@ -39,6 +39,7 @@ class EmulatorState:
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.open_queries: dict[str, dict[str, Any]] = {}
         self.answered_callbacks: list[dict[str, Any]] = []
+        self.edits: list[SentMessage] = []  # each accepted edit, in order (the message as now)
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.call_counts: Counter[str] = Counter()
         self.sent_hooks: list[Callable[[SentMessage], None]] = []
