@@ -80,3 +80,15 @@ def split_text(text: str, limit: int) -> list[str]:
     if rest:
         pieces.append(rest)
     return pieces
+
+
+def snippet(text: str, limit: int) -> str:
+    """Return the start of a text on one line, at most `limit` characters, cut at the end
+    of a word and marked "…" when it goes on (every list line and quote uses this)."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    head = line[: limit - 1]
+    if line[limit - 1] != " " and " " in head:  # mid-word: back to the last whole word
+        head = head[: head.rfind(" ")]
+    return head.rstrip(" ,;:.-–") + "…"

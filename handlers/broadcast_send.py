@@ -19,6 +19,7 @@ from bot.config import Commune
 from bot.i18n import Translator, translator
 from bot.messages import Media, Reply
 from bot.outreach import Audience, QuietClock
+from bot.text import snippet
 from handlers.base import number
 from storage import Storage
 from storage.broadcasts import Broadcast, report_source, source
@@ -174,6 +175,5 @@ def report_when_settled(store: Storage, commune: Commune):
 
 
 def excerpt(text: str, limit: int = 60) -> str:
-    """Return the start of a text, on one line."""
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+    """Return the start of a text, on one line, cut at a word."""
+    return snippet(text, limit)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.messages import Kind, Reply
+from bot.text import snippet
 from handlers import consult_results, consult_staff
 from handlers.base import EVERYONE, Context, Flow, make_choice, number
 from storage.participation import Consultation
@@ -43,7 +44,7 @@ async def start(ctx: Context) -> str | None:
         return None
     if len(mine) == 1:
         return await _show(ctx, mine[0])
-    buttons = tuple(make_choice(f"{KEY}:see:{c.id}", c.title[:60]) for c in mine)
+    buttons = tuple(make_choice(f"{KEY}:see:{c.id}", snippet(c.title, 60)) for c in mine)
     ctx.say("consult.pick", choices=buttons)
     return None
 

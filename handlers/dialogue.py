@@ -10,6 +10,7 @@ from enum import StrEnum
 from bot.i18n import Translator, translator
 from bot.messages import Reply
 from bot.outreach import push_to_residents
+from bot.text import snippet
 from handlers.base import EVERYONE, Context, Flow, make_choice, number
 from storage.models import Topic
 from storage.outbox import Push
@@ -168,7 +169,7 @@ async def questions(ctx: Context) -> str | None:
             hamlet = question.hamlet
             lines.append(f"[{hamlet or ctx.t('dialogue.no_hamlet')}]")
         mark = "✓" if question.answer else "…"
-        lines.append(f"{n}. {mark} {question.text[:300] or ctx.t('fb.erased_text')}")
+        lines.append(f"{n}. {mark} {snippet(question.text, 300) or ctx.t('fb.erased_text')}")
         buttons.append(_b(f"q:{question.id}", ctx.t("dialogue.answer_button", n=n)))
     if dialogue.status == "announced" and any(q.answer for q in asked):
         buttons.append(_b(f"pub:{dialogue.id}", ctx.t("dialogue.publish_button")))

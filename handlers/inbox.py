@@ -8,6 +8,7 @@ in progress. Supervisors read items and add remarks (handlers/supervision.py); t
 from __future__ import annotations
 
 from bot.messages import Reply
+from bot.text import snippet
 from handlers import supervision
 from handlers.base import Context, Flow, make_choice, number
 from handlers.feedback_status import CLOSED, OPEN, Status
@@ -20,6 +21,7 @@ from handlers.inbox_view import (
     due_short,
     local_today,
     show_item,
+    show_media,
     text_of,
 )
 from storage.feedback import InboxFilter
@@ -149,7 +151,7 @@ async def show_list(ctx: Context) -> str:
                 place=item.address or item.hamlet or t("inbox.place_unknown"),
                 due=due_short(ctx, item, today),
                 status=t(f"fb.status_{item.status}"),
-                snippet=" ".join(text_of(t, item).split())[:SNIPPET],
+                snippet=snippet(text_of(t, item), SNIPPET),
             )
         )
         buttons.append(make_choice(f"{KEY}:view:{item.id}", f"{n}. {item.code}"))
@@ -210,6 +212,7 @@ PRESSES = {
     "view": view_item,
     "item": back_to_item,
     "act": choose_action,
+    "media": show_media,
     "to": assign_to,
     "remark": supervision.ask_remark,
     "ack": supervision.acknowledge,

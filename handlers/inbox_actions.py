@@ -175,8 +175,7 @@ async def perform(
     )  # fmt: skip
     if action in NOTIFIES_RESIDENT:
         done += " " + ctx.t("inbox.resident_told" if told else "inbox.resident_not_told")
-    ctx.replies.append(ctx.reply(done))
-    return await show_item(ctx, item)
+    return await show_item(ctx, item, notice=done)  # on the card: in place after a press
 
 
 async def _tell(

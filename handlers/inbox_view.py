@@ -13,6 +13,7 @@ from enum import StrEnum
 from bot.config import Commune
 from bot.i18n import Translator
 from bot.messages import Choice, Media, Reply
+from bot.text import snippet
 from bot.workdays import WorkCalendar
 from handlers.base import OFFICIALS, Context, make_choice
 from handlers.feedback_status import OPEN, STAFF_ACTIONS, Action, Status, staff_actions_for
@@ -51,11 +52,17 @@ def category_name(commune: Commune, item: FeedbackItem) -> str:
     return category.name if category else item.category
 
 
+def map_link(latitude: float, longitude: float) -> str:
+    """An OpenStreetMap address that opens the map at a point (phones open it in a map)."""
+    lat, lon = f"{latitude:.5f}", f"{longitude:.5f}"
+    return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}"
+
+
 def place_of(t: Translator, item: FeedbackItem) -> str:
-    """Describe where: the typed address, the hamlet, and the map point when there is one."""
+    """Describe where: the typed address, the hamlet, and a link to the map point if any."""
     parts = [p for p in (item.address, item.hamlet) if p]
     if item.latitude is not None and item.longitude is not None:
-        parts.append(t("inbox.place_map", lat=f"{item.latitude:.5f}", lon=f"{item.longitude:.5f}"))
+        parts.append(t("inbox.place_map", link=map_link(item.latitude, item.longitude)))
     return ", ".join(dict.fromkeys(parts)) or t("inbox.place_unknown")
 
 
@@ -166,9 +173,7 @@ def _event_line(ctx: Context, event: Event) -> str:
     if event.internal:
         line += f" ({t('inbox.history_internal')})"
     if event.text:
-        quoted = event.text[:HISTORY_TEXT_LIMIT]
-        ellipsis = "…" if len(event.text) > HISTORY_TEXT_LIMIT else ""
-        line += f"\n    “{quoted}{ellipsis}”"
+        line += f"\n    “{snippet(event.text, HISTORY_TEXT_LIMIT)}”"
     return line
 
 
@@ -191,18 +196,44 @@ def action_buttons(ctx: Context, item: FeedbackItem) -> list[Choice]:
 
 
 def back_buttons(ctx: Context) -> list[Choice]:
-    """Ways back: to the list the item was opened from, and to the filter menu."""
-    buttons = [make_choice(f"{KEY}:menu", ctx.t("inbox.filters"))]
+    """Ways back: to the list the item was opened from, and to the inbox's filter menu."""
+    buttons = [make_choice(f"{KEY}:menu", ctx.t("inbox.back_inbox"))]
     if ctx.draft.get("f"):
         buttons.insert(0, make_choice(f"{KEY}:list", ctx.t("inbox.back_list")))
     return buttons
 
 
-async def show_item(ctx: Context, item: FeedbackItem) -> str:
-    """Shows an item: details, each photo and voice note, then its history and actions."""
+async def show_item(ctx: Context, item: FeedbackItem, notice: str = "") -> str:
+    """Shows an item as one card: `notice` (what was just done), details, history and the
+    actions; photos and voice notes behind a button. Pressed from the card, it is redrawn."""
     staff = await staff_by_id(ctx)
+    photos = len(await ctx.store.media.for_feedback(item.id))
+    voices = len(await ctx.store.media.voices_for_feedback(item.id))
+    from handlers import supervision
+
+    remarks = await supervision.remarks_text(ctx, item)
+    parts = [notice, await details(ctx, item, staff, photos), await history(ctx, item), remarks]
+    text = "\n\n".join(p for p in parts if p) + "\n\n" + ctx.t("inbox.what_next")
+    extra = await supervision.buttons(ctx, item)
+    media = (
+        [make_choice(f"{KEY}:media:{item.id}", ctx.t("inbox.show_media"))]
+        if photos or voices
+        else []
+    )
+    choices = (*action_buttons(ctx, item), *extra, *media, *back_buttons(ctx))
+    ctx.replies.append(Reply(text, choices=choices, columns=2, replaces=ctx.pressed))
+    ctx.draft.update(item=item.id, seen=item.status, view="item")
+    ctx.draft.pop("pending", None)
+    return State.ITEM
+
+
+async def show_media(ctx: Context) -> str | None:
+    """Sends the current item's photos and voice notes below its card."""
+    item = await ctx.store.feedback.get(int(ctx.draft.get("item") or 0))
+    if item is None or ctx.arg != str(item.id):
+        ctx.say("inbox.not_found")
+        return State.ITEM if item else None
     photos = await ctx.store.media.for_feedback(item.id)
-    ctx.replies.append(ctx.reply(await details(ctx, item, staff, len(photos))))
     for n, data in enumerate(photos, 1):
         caption = ctx.t("inbox.photo_caption", n=n, total=len(photos), code=item.code)
         ctx.replies.append(Reply(caption, media=Media("photo", f"{item.code}-{n}.jpg", data)))
@@ -212,17 +243,7 @@ async def show_item(ctx: Context, item: FeedbackItem) -> str:
                         seconds=seconds or "?")  # fmt: skip
         name = f"{item.code}-{n}.ogg" if data.startswith(b"OggS") else f"{item.code}-{n}"
         ctx.replies.append(Reply(caption, media=Media("voice", name, data)))
-    from handlers import supervision
-
-    remarks = await supervision.remarks_text(ctx, item)
-    text = await history(ctx, item) + (f"\n\n{remarks}" if remarks else "")
-    text += "\n\n" + ctx.t("inbox.what_next")
-    extra = await supervision.buttons(ctx, item)
-    choices = (*action_buttons(ctx, item), *extra, *back_buttons(ctx))
-    ctx.replies.append(Reply(text, choices=choices, columns=2))
-    ctx.draft.update(item=item.id, seen=item.status, view="item")
-    ctx.draft.pop("pending", None)
-    return State.ITEM
+    return await show_item(ctx, item)  # the card keeps its buttons (unchanged, in place)
 
 
 def action_of(value: str) -> Action | None:

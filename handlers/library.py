@@ -14,7 +14,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 import content
-from bot.messages import Choice
+from bot.messages import Choice, Reply
 from content import Item, Library, show_date
 from handlers.base import EVERYONE, Context, Flow, make_choice, number
 from handlers.onboarding import KEY as ONBOARDING
@@ -230,7 +230,12 @@ async def check_answer(ctx: Context) -> str | None:
     lines += _progress(ctx, library, known)
     buttons = [] if correct else [ctx.button(f"{KEY}:quiz:{item.id}", "library.retry")]
     buttons += _onward(ctx, library, item)
-    ctx.replies.append(ctx.reply("\n\n".join(lines), choices=tuple(buttons)))
+    asked = [
+        ctx.t("library.question", question=quiz.question),
+        ctx.t("library.picked", option=chosen),
+    ]
+    text = "\n\n".join(["\n".join(asked), *lines])  # on the question's own message
+    ctx.replies.append(Reply(text, choices=tuple(buttons), replaces=ctx.pressed))
     return State.BROWSE
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bot.i18n import Translator
 from bot.messages import Media, Reply
+from bot.text import snippet
 from handlers.base import EVERYONE, Context, Flow, make_choice, number
 from handlers.onboarding import KEY as ONBOARDING
 from storage.publications import CATEGORIES, Publication, PublicationFile
@@ -74,7 +75,7 @@ async def open_category(ctx: Context) -> str | None:
     if not found:
         ctx.say("pub.category_empty", category=label, choices=(back,))
         return None
-    buttons = [make_choice(f"{KEY}:open:{p.id}", p.title[:60]) for p in found]
+    buttons = [make_choice(f"{KEY}:open:{p.id}", snippet(p.title, 60)) for p in found]
     ctx.say("pub.category_list", category=label, choices=(*buttons, back))
     return None
 

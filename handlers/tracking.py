@@ -10,6 +10,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from bot.messages import Kind
+from bot.text import snippet
 from handlers import notify
 from handlers.base import EVERYONE, Context, Flow, make_choice, number
 from handlers.feedback_status import Action, Status, next_status
@@ -45,7 +46,7 @@ def _describe(ctx: Context, item: FeedbackItem) -> str:
         status=status,
         date=item.created_at.astimezone(ctx.commune.zone).strftime("%d/%m/%Y"),
         due=ctx.t(due_key, deadline=item.deadline.strftime("%d/%m/%Y")),
-        text=item.description[:200],
+        text=snippet(item.description, 200),
         answer=answer,
     )
 

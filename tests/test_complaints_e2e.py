@@ -199,7 +199,8 @@ async def test_officials_see_the_kind_and_the_legal_limits_not_the_commune_deadl
     assert "KHIẾU NẠI: thụ lý 10 ngày, giải quyết 30 ngày theo luật" in line
     assert "còn" not in line and "hạn hôm nay" not in line
 
-    card = (await ha.taps(f"1. {code}"))[0].text
+    assert await ha.taps(f"1. {code}") == []  # the list turns into the card
+    card = ha.edited[0].text
     assert card.startswith("⚖️ KHIẾU NẠI: giải quyết theo Luật Khiếu nại số 02/2011/QH13")
     assert "thụ lý trong 10 ngày, giải quyết trong 30 ngày" in card
     assert "có thể không phải UBND xã" in card

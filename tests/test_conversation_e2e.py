@@ -51,7 +51,7 @@ async def test_a_sentence_at_the_menu_is_kept_and_becomes_a_question_officials_a
     pushed = await ha._answers()
     assert code in pushed[-1].text and "Câu hỏi" in pushed[-1].text
     details = await open_from_inbox(ha, code)
-    assert "Loại: Câu hỏi" in details[0].text and ASKED in details[0].text
+    assert "Loại: Câu hỏi" in details.text and ASKED in details.text
     await ha.taps("Trả lời người dân")
     await ha.says(
         "Ông/bà mang giấy tờ đến Trung tâm Phục vụ hành chính công xã, sáng thứ Hai đến thứ Sáu."

@@ -26,11 +26,14 @@ def shown(messages) -> list[str]:
     return seen
 
 
-async def open_from_inbox(official, code: str, group: str = "Mới") -> list:
+async def open_from_inbox(official, code: str, group: str = "Mới"):
+    """Open an item from the inbox's list; return its card (the list, turned into it)."""
     await official.says("/hopthu")
     listing = await official.taps(group)
     label = next(text for m in listing for text, _ in m.buttons if text.endswith(f". {code}"))
-    return await official.taps(label)
+    assert await official.taps(label) == []
+    assert official.edited == listing
+    return official.edited[0]
 
 
 async def quiet(world, *people) -> None:
@@ -61,24 +64,27 @@ async def test_official_takes_an_item_from_new_to_resolved_and_the_resident_hear
     assert "Mới: 1" in menu[0].text and "Quá hạn: 0" in menu[0].text
     listing = await ha.taps("Mới")
     assert code in listing[0].text and "Trang 1/1" in listing[0].text
-    view = await ha.taps(f"1. {code}")
-    details, photo, actions = view
-    assert "Người gửi: Lan" in details.text and "Ảnh: 1" in details.text
-    assert "Ở Xóm 3" not in details.text and "Xóm 3" in details.text
-    assert "còn 7 ngày làm việc" in details.text
-    assert photo.photo and world.emu.file_bytes(photo.photo[-1]["file_id"]) == png(0)
-    assert "gửi phản ánh" in actions.text
+    assert await ha.taps(f"1. {code}") == []  # the list turns into the item's card
+    card = ha.edited[0]
+    assert card is listing[0] and card.text.startswith(f"Phản ánh {code}")
+    assert "Người gửi: Lan" in card.text and "Ảnh: 1" in card.text
+    assert "Ở Xóm 3" not in card.text and "Xóm 3" in card.text
+    assert "còn 7 ngày làm việc" in card.text
+    assert "gửi phản ánh" in card.text and card.text.endswith("Chọn việc cần làm:")
     assert ha.buttons()[:4] == ["Tiếp nhận", "Giao xử lý", "Trả lời người dân", "Ghi chú nội bộ"]
+    assert ha.buttons()[-3:] == ["Xem ảnh", "↩ Về danh sách", "↩ Về hộp thư"]
+    (photo,) = await ha.taps("Xem ảnh")  # photos follow only when asked for
+    assert photo.photo and world.emu.file_bytes(photo.photo[-1]["file_id"]) == png(0)
 
     await ha.taps("Giao xử lý")
-    answer = await ha.taps("Cho tôi (Cán bộ Hà)")
-    assert answer[0].text.startswith(f"Đã giao phản ánh {code} cho Cán bộ Hà.")
+    assert await ha.taps("Cho tôi (Cán bộ Hà)") == []  # the card, redrawn in place
+    assert ha.edited[0].text.startswith(f"Đã giao phản ánh {code} cho Cán bộ Hà.")
     await ha.taps("Trả lời người dân")
     await ha.says("Xã đã báo đội vệ sinh môi trường, tuần này sẽ dọn.")
     await ha.taps("Báo đã giải quyết")
     answer = await ha.says("Đã dọn sạch bãi rác và đặt biển cấm đổ rác.")
-    assert answer[0].text == (
-        f"Đã ghi phản ánh {code} là đã giải quyết. Người dân sẽ nhận được tin báo."
+    assert answer[0].text.startswith(
+        f"Đã ghi phản ánh {code} là đã giải quyết. Người dân sẽ nhận được tin báo.\n\n"
     )
 
     item = await world.store.feedback.get_by_code(code)
@@ -113,10 +119,13 @@ async def test_pushed_open_button_works_without_a_conversation(world):
     await onboard(lan)
     code = await send_feedback(lan)
     await quiet(world, ha, lan)
-    view = await ha.taps("Xem phản ánh")
-    assert view[0].text.startswith(f"Phản ánh {code}")
-    answer = await ha.taps("Tiếp nhận")
-    assert answer[0].text == f"Đã tiếp nhận phản ánh {code}. Người dân sẽ nhận được tin báo."
+    assert await ha.taps("Xem phản ánh") == []  # the notification turns into the card
+    card = ha.edited[0]
+    assert card.text.startswith(f"Phản ánh {code}")
+    assert await ha.taps("Tiếp nhận") == []  # the card updates in place after an action
+    assert ha.edited == [card] and card.text.startswith(
+        f"Đã tiếp nhận phản ánh {code}. Người dân sẽ nhận được tin báo.\n\nPhản ánh {code}"
+    )
     await world.drain()
     heard = await lan._answers()
     assert heard[-1].text.startswith(f"Phản ánh {code} của ông/bà đã được cán bộ xã tiếp nhận")
@@ -255,9 +264,9 @@ async def test_internal_note_is_marked_and_never_reaches_the_resident(world):
     await quiet(world, ha, lan)
     await open_from_inbox(ha, code)
     await ha.taps("Ghi chú nội bộ")
-    view = await ha.says("Chờ ý kiến chủ tịch xã.")
-    assert view[0].text == f"Đã lưu ghi chú nội bộ cho phản ánh {code}."
-    history = view[-1].text
+    (view,) = await ha.says("Chờ ý kiến chủ tịch xã.")  # one card, what was done first
+    assert view.text.startswith(f"Đã lưu ghi chú nội bộ cho phản ánh {code}.\n\n")
+    history = view.text
     assert "ghi chú nội bộ (🔒 NỘI BỘ, người dân không thấy)" in history
     assert "“Chờ ý kiến chủ tịch xã.”" in history
     await world.drain()
@@ -301,9 +310,9 @@ async def test_filters_and_pages(world):
     await ha.taps("Chọn nhóm khác")
     page = await ha.taps("Quá hạn")
     assert "Quá hạn: 1 phản ánh" in page[0].text and late.code in page[0].text
-    view = await ha.taps(f"1. {late.code}")
-    assert "QUÁ HẠN" in view[0].text
-    await ha.taps("Quay lại danh sách")
+    assert await ha.taps(f"1. {late.code}") == []  # the list turns into the card
+    assert "QUÁ HẠN" in ha.edited[0].text
+    await ha.taps("↩ Về danh sách")
     await ha.taps("Chọn nhóm khác")
     page = await ha.taps("Giao cho tôi")
     assert "Giao cho tôi: 1 phản ánh" in page[0].text and mine.code in page[0].text

@@ -45,7 +45,8 @@ async def test_a_voice_note_is_the_description_and_the_official_hears_it(world):
 
     await world.drain()
     await ha._answers()
-    opened = await open_from_inbox(ha, code)
+    await open_from_inbox(ha, code)
+    opened = await ha.taps("Xem ảnh")  # photos and voice notes follow when asked for
     [played] = [m for m in opened if m.voice]
     assert world.emu.file_bytes(played.voice["file_id"]) == VOICE
     assert played.caption == t("voice.caption", n=1, total=1, code=code, seconds=7)

@@ -9,6 +9,7 @@ from bot.digest.data import DigestData, Figures
 from bot.digest.fmt import Numbers, day_month, full_date
 from bot.digest.papi import trends
 from bot.i18n import Translator
+from bot.text import snippet
 from content import Library
 from storage.ratings import COMPONENTS
 
@@ -245,8 +246,7 @@ def _lowest(data: DigestData, commune: Commune, t) -> list[str]:
 
 
 def _clip(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= COMMENT else text[: COMMENT - 1] + "…"
+    return snippet(text, COMMENT)
 
 
 def _papi(now, before, commune, library, n: Numbers, t) -> list[str]:
