@@ -35,11 +35,41 @@ async def _mine(ctx: Context, item: FeedbackItem | None) -> bool:
     return target == (ctx.msg.channel, ctx.msg.chat_id)
 
 
-def _describe(ctx: Context, item: FeedbackItem) -> str:
+# What a resident reads of an item's history: each step, in their words, never a staff
+# member's name (an assignment's text is the assignee's name: not shown) nor an internal note;
+# the texts shown are those the resident was sent (answers, results, agency, reason).
+HISTORY_ACTIONS = frozenset({
+    "submit", "acknowledge", "assign", "answer", "resolve", "transfer", "reject", "reopen",
+    "confirm", "rate", "escalate",
+})  # fmt: skip
+HISTORY_TEXTS = frozenset({"answer", "resolve", "transfer", "reject", "reopen"})
+HISTORY_TEXT_LIMIT = 300
+
+
+async def _history(ctx: Context, item: FeedbackItem) -> list[str]:
+    """The item's history as its resident may see it, then their own rating if given."""
+    lines = [ctx.t("fb.track_history")]
+    for event in await ctx.store.feedback.events(item.id, include_internal=False):
+        if event.internal or event.action not in HISTORY_ACTIONS:
+            continue
+        at = event.at.astimezone(ctx.commune.zone).strftime("%H:%M %d/%m")
+        line = ctx.t("fb.track_event", at=at, what=ctx.t(f"fb.track_act_{event.action}"))
+        if event.text and event.action in HISTORY_TEXTS:
+            line += f"\n    “{snippet(event.text, HISTORY_TEXT_LIMIT)}”"
+        lines.append(line)
+    if item.rating is not None:
+        lines.append(ctx.t("fb.track_rated", rating=ctx.t(f"fb.rating_{item.rating}")))
+    if item.rating_comment:
+        lines.append(ctx.t("fb.track_rated_comment", comment=item.rating_comment))
+    return lines
+
+
+async def _describe(ctx: Context, item: FeedbackItem) -> str:
+    """The item as its resident sees it: what, where it stands, and its whole history."""
     status = ctx.t(f"fb.status_{item.status}")
     answer = item.last_answer or ctx.t("fb.no_answer_yet")
     due_key = f"fb.track_due_{item.kind}" if item.formal else "fb.track_due"
-    return ctx.t(
+    card = ctx.t(
         "fb.track_item",
         code=item.code,
         kind=ctx.t(f"fb.kind_{item.kind}"),
@@ -49,6 +79,7 @@ def _describe(ctx: Context, item: FeedbackItem) -> str:
         text=snippet(item.description, 200),
         answer=answer,
     )
+    return "\n\n".join([card, "\n".join(await _history(ctx, item))])
 
 
 async def start(ctx: Context) -> str | None:
@@ -59,7 +90,7 @@ async def start(ctx: Context) -> str | None:
         if not await _mine(ctx, item):
             ctx.say("fb.track_not_found")  # the same answer for "not yours" and "no such code"
             return None
-        ctx.replies.append(ctx.reply(_describe(ctx, item)))
+        ctx.replies.append(ctx.reply(await _describe(ctx, item)))
         return None
     items = await _own_items(ctx)
     if not items:
@@ -89,7 +120,7 @@ async def view(ctx: Context) -> str | None:
     if ctx.action != "view" or not await _mine(ctx, item):
         ctx.say("fb.track_not_found")
         return None
-    ctx.replies.append(ctx.reply(_describe(ctx, item)))
+    ctx.replies.append(ctx.reply(await _describe(ctx, item)))
     return None
 
 
