@@ -29,7 +29,7 @@ from storage.models import Role, Topic
 from storage.outbox import Push
 from tests.test_feedback_e2e import png
 from tests.test_survey_e2e import QUESTIONS, rounds
-from tests.zalo_world import SECRET, ZALO_TOKEN, ZaloWorld
+from tests.zalo_world import SECRET, ZALO_TOKEN, ZaloWorld, numbered_lines
 
 CODE = re.compile(rf"PA-[{CODE_ALPHABET}]{{5}}")
 t = translator("vi")
@@ -139,6 +139,17 @@ async def test_typed_number_and_typed_label_pick_the_same_choice(world):
         resident = await resident_of(world, person)
         assert resident.hamlet == "Xóm 2"
         assert await world.store.residents.subscriptions(resident.id) == {Topic.ANNOUNCEMENTS}
+
+
+async def test_zalo_cannot_edit_so_a_toggled_list_comes_as_a_new_numbered_list(world):
+    lan = world.zalo_resident("Lan")
+    await onboard(lan)
+    (screen,) = await lan.says("/theodoi")
+    assert lan.choices()[0] == "✓ Thông báo của xã"
+    (again,) = await lan.picks("✓ Thông báo của xã")  # marked "replaces": Zalo sends anew
+    assert again is not screen and lan.choices()[0] == "○ Thông báo của xã"
+    assert numbered_lines(again.text)[0] == "1. ○ Thông báo của xã"
+    assert screen.text.count("✓ Thông báo của xã") == 1  # the old list is left as it was
 
 
 async def test_a_number_on_the_main_menu_opens_that_flow(world):
