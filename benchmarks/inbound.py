@@ -16,7 +16,8 @@ process (`benchmarks/bot_process.py`); the emulator and the simulated people run
     generator sends, every 1/rate s whatever the bot does, the next step of a resident
     whose previous step was answered (a new resident starts /phananh when none is ready).
     Latency runs from emu.send_* to the emulator recording the step's last reply (for a
-    button: after answerCallbackQuery and the keyboard's removal). Target: p99 < 100 ms.
+    button: after answerCallbackQuery; the keyboard's removal goes alongside the reply).
+    Target: p99 < 100 ms.
     The echo bot is measured the same way, as the floor.
 
 A step is complete when its last reply is recorded; each round runs the echo bot and Loa Xã
@@ -27,6 +28,9 @@ average (this benchmark's own two busy processes count in it).
 
     .venv/bin/python benchmarks/inbound.py                 # 2 rounds of 45 s runs, ~8 min
     .venv/bin/python benchmarks/inbound.py --quick         # 1 round of 10 s runs, ~1 min
+
+(e) Bot API calls per resident step (benchmarks/inbound_calls.py), counted once before the
+    rounds: /phananh step by step, and a multi-select list (/theodoi toggles).
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from statistics import median
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from inbound_calls import calls_per_step, calls_table  # noqa: E402
 from inbound_harness import (  # noqa: E402  (benchmarks/, this script's folder)
     RUNS,
     TOKEN,
@@ -230,6 +235,11 @@ async def main(args: argparse.Namespace, workdir: Path) -> dict:
         assert users == list(range(users[0], users[0] + len(users)))  # as add_onboarded counts
         rounds = []
         flood = None
+        db = await fresh_database(workdir, users[0], len(users), official)
+        calls = await calls_per_step(emu, workdir, db, users[0], FLOW)
+        log("Bot API calls per resident step", calls)
+        if args.calls_only:
+            args.rounds = 0
         if args.flood:
             flood = await flood_round(emu, replies, users, official, args, workdir)
         for number in range(0 if args.flood_only else args.rounds):
@@ -245,6 +255,7 @@ async def main(args: argparse.Namespace, workdir: Path) -> dict:
         "machine": {"cpus": os.cpu_count()},
         "rounds": rounds,
         "flood": flood,
+        "calls": calls,
         "steps_vs_echo": median(ratios) if ratios else None,
         "target_ratio": 0.5,
         "target_p99_ms": 100,
@@ -299,6 +310,7 @@ if __name__ == "__main__":
     parser.add_argument("--flood-only", action="store_true", help="(d) only")
     parser.add_argument("--flood-rate", type=float, default=100.0, help="(d) flooder's msg/s")
     parser.add_argument("--flood-others", type=float, default=50.0, help="(d) others' steps/s")
+    parser.add_argument("--calls-only", action="store_true", help="(e) only: calls per step")
     arguments = parser.parse_args()
     arguments.flood = arguments.flood or arguments.flood_only
     if arguments.quick:
@@ -306,6 +318,7 @@ if __name__ == "__main__":
     with tempfile.TemporaryDirectory(prefix="loaxa-inbound-") as tmp:
         result = asyncio.run(main(arguments, Path(tmp)))
     print(table(result) if result["rounds"] else "")
+    print(calls_table(result["calls"]))
     if result["flood"]:
         print(flood_table(result["flood"], arguments))
     if arguments.json:
