@@ -130,7 +130,8 @@ async def ask_quiet(ctx: Context) -> str | None:
             label = ctx.t("outreach.quiet_current", label=label)
         buttons.append(make_choice(f"{KEY}:qh:{index}", label))
     buttons.append(ctx.button(f"{KEY}:show", "outreach.subs_back"))
-    ctx.say("outreach.quiet_ask", choices=tuple(buttons))
+    text = ctx.t("outreach.quiet_ask")
+    ctx.replies.append(Reply(text, choices=tuple(buttons), replaces=ctx.pressed))  # in place
     return State.MENU
 
 

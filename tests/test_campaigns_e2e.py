@@ -132,7 +132,8 @@ async def test_quiet_hours_hold_pushes_until_each_residents_morning(world):
     await binh.says("/theodoi")
     await binh.taps("Giờ yên tĩnh: 21:00–06:30")
     answer = await binh.taps("20:00–07:00")
-    assert "Giờ yên tĩnh: 20:00–07:00" in answer[-1].text
+    assert [m.text for m in answer] == ["Đã lưu giờ yên tĩnh."]
+    assert "Giờ yên tĩnh: 20:00–07:00" in binh.edited[0].text  # the choices turn into the screen
     zone = world.commune.zone
     tomorrow = datetime.now(zone).date() + timedelta(days=1)
     evening = datetime.combine(tomorrow, time(21, 30), zone)

@@ -145,7 +145,7 @@ async def test_typed_answers_without_diacritics_work(world):
 
     answer = await lan.says("o kia la gi")  # matches no button: what is expected, buttons kept
     assert answer[0].text.startswith("Loa Xã đang chờ ông/bà chọn một mục bên dưới")
-    assert "Các chủ đề" in lan.buttons()
+    assert "↩ Về danh mục" in lan.buttons()
 
 
 async def test_a_topic_with_more_than_eight_items_is_paged(world):
@@ -160,7 +160,7 @@ async def test_a_topic_with_more_than_eight_items_is_paged(world):
     assert "Trang sau ▶" in lan.buttons()
     answer = await lan.taps("Trang sau ▶")
     assert "(trang 2/2)" in answer[0].text
-    assert lan.buttons() == [topic.items[8].title, "◀ Trang trước", "Các chủ đề"]
+    assert lan.buttons() == [topic.items[8].title, "◀ Trang trước", "↩ Về danh mục"]
 
 
 async def test_old_browse_buttons_still_open_items(world):
