@@ -7,7 +7,7 @@ story as the resident may see it. Zalo, which cannot edit, is in tests/test_zalo
 
 from __future__ import annotations
 
-from bot.messages import Choice, Reply
+from bot.messages import Choice, Reply, reply_from_dict, reply_to_dict
 from bot.text import snippet
 from storage.models import Role
 from tests.test_campaigns_e2e import sign_up
@@ -142,6 +142,8 @@ async def test_tracuu_shows_the_history_the_resident_may_see_and_their_rating(wo
     assert "Ý kiến của ông/bà: Cảm ơn xã đã làm nhanh." in history
 
 
-def test_a_reply_marked_replaces_still_compares_and_serialises_as_before():
+def test_the_replaces_mark_is_for_answers_only_and_never_reaches_the_outbox():
     marked = Reply("Chọn xóm", choices=(Choice("bc:h:0", "Xóm 1"),), replaces=True)
     assert marked.replaces and not Reply("Chọn xóm").replaces
+    pushed = reply_from_dict(reply_to_dict(marked))  # a push has no button press to replace
+    assert not pushed.replaces and pushed.choices == marked.choices
