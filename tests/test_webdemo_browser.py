@@ -150,10 +150,12 @@ async def test_feedback_and_answer_cross_over_between_two_phones(
             await expect(arrived).to_contain_text(answer)
             await page.screenshot(path=str(SHOTS / "04-answer-arrived.png"))
 
-            # The photo the resident sent is stored with the item, and shown to the official.
+            # The photo the resident sent is stored with the item, and shown to the official
+            # when asked for (the card is one message; "Xem ảnh" sends the photos).
             item = await world.store.feedback.get_by_code(code)
             assert (item.status, item.last_answer) == ("answered", answer)
             assert await world.store.media.for_feedback(item.id) == [demo_png(3)]
+            await tap(official, "Xem ảnh")
             await expect(official.locator(".msg.bot img.photo").first).to_be_visible()
 
             # A scheduled job fired from the page: overdue seeded items reach the leader.
