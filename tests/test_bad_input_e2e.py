@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.test_feedback_e2e import start_feedback
 from tests.test_onboarding_e2e import onboard
 
 TRACE_WORDS = ("Traceback", "Exception", "Error:", 'File "')
@@ -147,3 +148,16 @@ async def test_a_flood_from_one_person_is_cut_and_others_are_served(world):
     assert 1 <= greetings <= 5  # the rest were dropped unread, before taking any lock
     answer = await hoa.says("/start")
     assert answer[0].text.startswith("Kính chào")
+
+
+async def test_characters_that_bodies_encode_reach_telegram_as_typed(world):
+    """Replies travel to the Bot API as JSON (bot/channels/telegram_request.py): quotes,
+    backslashes, form syntax, astral emoji and markup come back in the review untouched."""
+    lan = world.resident("Lan")
+    await onboard(lan)
+    typed = 'Cống "số 5" & mương: 50% + 1 = hỏng; a\\b/c ?x=1#y\n😀 𝕏 <i>x</i> \\u00e9'
+    await start_feedback(lan, typed)
+    await lan.taps("Không có ảnh")
+    await lan.taps("Ở Xóm 3")
+    review = (await lan.taps("Gửi có tên"))[-1].text
+    assert typed in review
