@@ -6,7 +6,7 @@ of CPU per call on a 2-core machine (httpx, httpcore, anyio); the same calls thr
 which the bot already uses for its web server, cost 0.4-1 ms. A button press is three calls
 (answerCallbackQuery, the keyboard's removal, the next question), so this halves the CPU the
 bot spends per update (benchmarks/inbound.py). PTB still builds the requests and reads the
-answers; only the bytes travel differently.
+answers; only the bytes travel differently: as JSON, or multipart when a file goes along.
 
 Errors map as HTTPXRequest maps them: a timeout is `TimedOut`, any other transport failure
 (refused, reset, dropped) `NetworkError`; HTTP error statuses go back to PTB, which raises
