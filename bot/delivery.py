@@ -198,11 +198,11 @@ class Delivery:
         """Send one row and say what should become of it."""
         billing = None
         window = self.windows.get(item.channel)
-        if window is not None:
-            billing = await window.billing(item.chat_id)
-            if billing is None:
-                return Outcome("held", item, "outside the window: waits for the person to write")
         try:
+            if window is not None:  # asked first: a send outside the window is refused anyway
+                billing = await window.billing(item.chat_id)
+                if billing is None:
+                    return Outcome("held", item, "outside the window: waits for them to write")
             await channel.push(item.chat_id, item.reply)
         except RateLimited as exc:
             self.counters["rate_limited"] += 1
