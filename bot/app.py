@@ -220,6 +220,7 @@ class LoaXa:
 
     def _start_zalo_oa(self) -> None:
         from bot.channels.zalo_oa import ZaloOaChannel
+        from bot.oa_window import OaWindow
         from bot.zalo_oa_notice import tell_admins_tokens_dead
         from storage.inbox_queue import InboxQueue
         from storage.oa_tokens import OaTokens
@@ -233,6 +234,7 @@ class LoaXa:
             language=self.commune.language,
             address=self.commune.address,
             tokens_dead=lambda: tell_admins_tokens_dead(self.store, self.commune),
+            window=OaWindow.from_settings(self.store, self.settings),
         )
         self.channels.append(channel)
 

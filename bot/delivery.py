@@ -12,7 +12,9 @@ burst-free a little under the channel's limits (`bot/ratelimit.py`), keeps at mo
 - 5xx and network errors (Transient): retried with exponential backoff and jitter, up to
   `max_attempts`, then 'failed' with the reason;
 - 403 (Unreachable): 'unreachable', and the resident is marked blocked; never retried;
-- Rejected: 'failed' with the reason; never retried.
+- Rejected: 'failed' with the reason; never retried;
+- Held (a Zalo OA follower outside the 7-day window, by `bot/oa_window.py`'s check before the
+  send or Zalo's -230 after it): 'held', neither retried nor failed, until they write again.
 
 Guarantee: **at least once**. A push accepted (its outbox rows committed) is delivered even if
 the process is killed at any moment: at start-up rows left 'sending' go back to 'pending'.
@@ -35,8 +37,9 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from bot.channels.base import Channel, RateLimited, Rejected, Transient, Unreachable
+from bot.channels.base import Channel, Held, RateLimited, Rejected, Transient, Unreachable
 from bot.config import Settings
 from bot.delivery_worker import Outcome, Worker
 from bot.ratelimit import ChannelLimits, Pacer
@@ -46,6 +49,13 @@ from storage.models import ResidentStatus
 from storage.outbox import OutboxItem, now_utc
 
 log = logging.getLogger(__name__)
+
+
+class Window(Protocol):
+    """A channel's rule on when a person may be written to (bot/oa_window.py)."""
+
+    async def billing(self, chat_id: str) -> str | None: ...
+
 
 Settled = Callable[[set[str]], Awaitable[object]]  # told the sources of rows that settled
 COMMIT_EVERY = 0.025  # seconds between two commits of outcomes: one fsync covers many sends
@@ -93,8 +103,10 @@ class Delivery:
         clock: Callable[[], float] = time.monotonic,
         seed: int | None = None,
         on_settled: Settled | None = None,
+        windows: Mapping[str, Window] | None = None,
     ) -> None:
         self.store = store
+        self.windows = dict(windows or {})  # channel -> its window (the Zalo OA's)
         self.on_settled = on_settled
         self._settled: set[str] = set()
         self._settled_event = asyncio.Event()
@@ -132,6 +144,7 @@ class Delivery:
             max_attempts=settings.delivery_max_attempts,
             backoff=Backoff(base=settings.delivery_retry_seconds),
             on_settled=on_settled,
+            windows={c.name: c.window for c in channels if getattr(c, "window", None)},
         )
 
     async def start(self) -> None:
@@ -183,7 +196,13 @@ class Delivery:
 
     async def attempt(self, channel: Channel, worker: Worker, item: OutboxItem) -> Outcome:
         """Send one row and say what should become of it."""
+        billing = None
+        window = self.windows.get(item.channel)
         try:
+            if window is not None:  # asked first: a send outside the window is refused anyway
+                billing = await window.billing(item.chat_id)
+                if billing is None:
+                    return Outcome("held", item, "outside the window: waits for them to write")
             await channel.push(item.chat_id, item.reply)
         except RateLimited as exc:
             self.counters["rate_limited"] += 1
@@ -193,6 +212,8 @@ class Delivery:
         except Unreachable as exc:
             log.info("chat %s on %s is unreachable: %s", item.chat_id, item.channel, exc)
             return Outcome("unreachable", item, str(exc))
+        except Held as exc:
+            return Outcome("held", item, str(exc))
         except Rejected as exc:
             log.warning("%s rejected outbox row %s: %s", item.channel, item.id, exc)
             return Outcome("failed", item, f"rejected: {exc}")
@@ -201,7 +222,7 @@ class Delivery:
         except Exception as exc:  # a bug in an adapter must not stop every other push
             log.exception("sending outbox row %s crashed", item.id)
             return self._retry_or_fail(item, f"{type(exc).__name__}: {exc}")
-        return Outcome("sent", item)
+        return Outcome("sent", item, billing=billing)
 
     def _retry_or_fail(self, item: OutboxItem, error: str) -> Outcome:
         if item.attempts >= self.max_attempts:
@@ -272,9 +293,14 @@ class Delivery:
         outbox, residents = self.store.outbox, self.store.residents
         async with self.store.db.transaction():
             await outbox.mark_sent([o.item.id for o in outcomes if o.kind == "sent"])
+            for billing in ("free", "paid"):
+                billed = [o.item.id for o in outcomes if o.kind == "sent" and o.billing == billing]
+                await self.store.oa_window.bill(billed, billing)
             for o in outcomes:
                 if o.kind == "retry":
                     await outbox.retry(o.item.id, o.not_before, o.error, attempt=o.attempt)
+                elif o.kind == "held":
+                    await self.store.oa_window.hold(o.item.id, o.error)
                 elif o.kind == "failed":
                     await outbox.fail(o.item.id, o.error)
                 elif o.kind == "unreachable":

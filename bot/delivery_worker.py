@@ -29,13 +29,14 @@ ERROR_PAUSE = 1.0  # after a storage error in the loop
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What became of one claimed row: sent, retry, released, failed or unreachable."""
+    """What became of one claimed row: sent, retry, released, held, failed or unreachable."""
 
     kind: str
     item: OutboxItem
     error: str = ""
     not_before: datetime | None = None
     attempt: bool = True  # False: the try is given back (rate limits, never-sent rows)
+    billing: str | None = None  # a sent Zalo OA push: 'free' or 'paid'
 
 
 class Worker:

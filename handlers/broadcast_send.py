@@ -152,6 +152,8 @@ async def report_finished(
             audience=describe(t, broadcast),
             excerpt=excerpt(broadcast.text),
         )
+        if counts["held"]:  # OA followers outside the 7-day window: not unreachable
+            text += " " + t("outreach.bc_report_held", held=counts["held"])
         push = Push(broadcast.author_channel, broadcast.author_chat, Reply(text), kind="notify",
                     source=report_source(broadcast.id), priority=REPORT_PRIORITY)  # fmt: skip
         async with store.db.transaction():

@@ -154,7 +154,18 @@ async def details(ctx: Context, item: FeedbackItem, staff: dict[int, Staff], pho
         lines.append(t("inbox.line_rating", rating=item.rating))
     if item.rating_comment:
         lines.append(t("inbox.line_comment", comment=item.rating_comment))
+    answer = await ctx.store.oa_window.answer_status(item.id)
+    if answer is not None and answer[0] == "zalo_oa":  # the OA's 7-day window may hold it
+        lines.append(t(OA_ANSWER.get(answer[1], "inbox.line_oa_failed")))
     return "\n".join(lines)
+
+
+OA_ANSWER = {  # outbox status of the answer to an OA follower -> the card's line
+    "sent": "inbox.line_oa_sent",
+    "held": "inbox.line_oa_held",
+    "pending": "inbox.line_oa_pending",
+    "sending": "inbox.line_oa_pending",
+}
 
 
 def _event_line(ctx: Context, event: Event) -> str:

@@ -14,6 +14,7 @@ from storage.erasure import Erasure
 from storage.feedback import FeedbackRepo
 from storage.jobs import JobRuns
 from storage.media import MediaRepo
+from storage.oa_window import OaWindowStore
 from storage.outbox import Outbox
 from storage.participation import ParticipationRepo
 from storage.preferences import Preferences
@@ -48,6 +49,7 @@ class Storage:
         self.preferences = Preferences(db)
         self.deliveries = ContentDeliveries(db)
         self.broadcasts = Broadcasts(db)
+        self.oa_window = OaWindowStore(db)
         self.erasure = Erasure(db, self.residents, self.outbox)
 
     @classmethod

@@ -14,6 +14,10 @@ job, a double click) inserts nothing the second time.
 A resident who stopped pushes (/dung) gets no outreach (OUTREACH_KINDS): `enqueue()` skips
 such rows for a stopped resident, and stopping cancels the ones already pending
 (`cancel_for_resident()`); one-to-one notifications about their own feedback still go.
+
+A Zalo OA follower outside the 7-day window cannot be written to: their rows wait 'held'
+(storage/oa_window.py) until they write again; held rows are cancelled and erased like
+pending ones.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-STATUSES = ("pending", "sending", "sent", "failed", "unreachable", "cancelled")
+STATUSES = ("pending", "sending", "sent", "failed", "unreachable", "cancelled", "held")
 _COLUMNS = (
     "id, channel, chat_id, resident_id, kind, source, priority, payload, status, attempts,"
     " not_before, last_error, created_at, sent_at"
@@ -287,7 +291,8 @@ class Outbox:
         async with self.db.transaction() as conn:
             before = conn.total_changes
             await conn.execute(
-                "UPDATE outbox SET status = 'cancelled' WHERE source = ? AND status = 'pending'",
+                "UPDATE outbox SET status = 'cancelled' WHERE source = ?"
+                " AND status IN ('pending', 'held')",
                 (source,),
             )
             return conn.total_changes - before
@@ -298,7 +303,7 @@ class Outbox:
         async with self.db.transaction() as conn:
             rows = await conn.execute_fetchall(
                 "UPDATE outbox SET status = 'cancelled', last_error = 'recipient stopped pushes'"
-                f" WHERE resident_id = ? AND status = 'pending' AND kind IN ({marks})"
+                f" WHERE resident_id = ? AND status IN ('pending', 'held') AND kind IN ({marks})"
                 " RETURNING source",
                 (resident_id, *kinds),
             )
@@ -313,7 +318,7 @@ class Outbox:
             before = conn.total_changes
             await conn.execute(
                 "UPDATE outbox SET status = 'cancelled', last_error = 'recipient erased'"
-                f" WHERE status IN ('pending', 'sending') AND {match}",
+                f" WHERE status IN ('pending', 'sending', 'held') AND {match}",
                 (channel, chat_id, resident_id),
             )
             cancelled = conn.total_changes - before
@@ -322,6 +327,9 @@ class Outbox:
                 f" resident_id = NULL WHERE {match}",
                 (channel, chat_id, resident_id),
             )
+            # The OA window's record of when they last wrote goes too.
+            if channel == "zalo_oa":
+                await conn.execute("DELETE FROM oa_interactions WHERE chat_id = ?", (chat_id,))
             return cancelled
 
     async def progress(self, source_prefix: str) -> dict[str, int]:

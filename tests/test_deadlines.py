@@ -11,6 +11,7 @@ from handlers.deadlines import check_deadlines
 from storage import Storage
 from storage.feedback import NewFeedback
 from storage.models import Role
+from storage.outbox import STATUSES
 
 TUESDAY = date(2026, 3, 10)
 
@@ -70,9 +71,7 @@ async def test_reminders_go_to_the_assignee_or_the_officials_and_overdue_to_lead
     assert set(await chats(store, f"sla:remind:{mine.id}:2026-03-11")) == {"101"}
     today_text = (await chats(store, f"sla:remind:{due_today.id}:2026-03-10"))["102"]
     assert "hôm nay (10/03/2026) là ngày cuối" in today_text
-    assert await store.outbox.progress(f"sla:remind:{later.id}:") == dict.fromkeys(
-        ("pending", "sending", "sent", "failed", "unreachable", "cancelled"), 0
-    )
+    assert await store.outbox.progress(f"sla:remind:{later.id}:") == dict.fromkeys(STATUSES, 0)
     alert = await chats(store, f"sla:overdue:{late.id}:2026-03-10")
     assert set(alert) == {"201"}
     assert "QUÁ HẠN 2 ngày làm việc (hạn 06/03/2026)" in alert["201"]

@@ -175,6 +175,7 @@ async def test_recover_in_flight_returns_sending_rows_after_a_crash(tmp_path):
             "failed": 0,
             "unreachable": 0,
             "cancelled": 0,
+            "held": 0,
         }
         again = await reopened.outbox.claim("telegram", 10, NOW)
         assert [i.chat_id for i in again] == ["1", "2", "3", "4"]
@@ -224,6 +225,7 @@ async def test_progress_counts_statuses_under_a_source_prefix(store):
         "failed": 1,
         "unreachable": 0,
         "cancelled": 0,
+        "held": 0,
     }
     assert (await store.outbox.progress("campaign:3:day2"))["pending"] == 1
 

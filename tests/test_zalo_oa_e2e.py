@@ -164,19 +164,6 @@ async def test_a_long_push_is_split_at_paragraphs_within_2000_characters(world):
     assert "\n\n".join(pieces) == push.reply.text
 
 
-async def test_a_push_outside_the_7_day_window_fails_without_blocking_the_resident(world):
-    lan = world.follower("Lan")
-    await onboard(lan)
-    world.oa.clock.advance(8 * 86_400)  # Zalo answers -230 from now on
-    push = Push("zalo_oa", lan.id, Reply("Thông báo lịch họp xóm"), "notify", "test:window")
-    await world.store.outbox.enqueue([push])
-    await world.drain()
-    assert await lan.catch_up() == []
-    assert (await world.store.outbox.progress("test:window"))["failed"] == 1
-    resident = await world.store.residents.get_by_identity("zalo_oa", lan.id)
-    assert resident.status is ResidentStatus.ACTIVE
-
-
 async def test_a_voice_note_is_kept_with_the_feedback_like_a_photo(world):
     lan = world.follower("Lan")
     await onboard(lan)

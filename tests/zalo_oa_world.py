@@ -9,6 +9,7 @@ Choices are numbered lists, answered with the number (`await lan.picks("Đồng 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import Commune, Settings
@@ -142,6 +143,11 @@ class ZaloOaWorld(World):
     async def start(self) -> None:
         await super().start()
         self._oa_baseline = self._accepted()
+        self.zalo_oa.window.clock = self.now  # the bot's window runs on the emulator's clock
+
+    def now(self) -> datetime:
+        """Return the emulator's time (moved forward by `oa.clock.advance`)."""
+        return datetime.fromtimestamp(self.oa.clock.now(), UTC)
 
     async def settle(self) -> None:
         """Wait until the bot has handled every update of both apps it accepted since start."""

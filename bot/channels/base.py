@@ -31,6 +31,11 @@ class Transient(SendError):
     """A server error or a network failure: retry later with backoff."""
 
 
+class Held(SendError):
+    """The person cannot be written to until they write again (the Zalo OA's 7-day window):
+    keep the push, neither retried nor failed, and deliver it when they do."""
+
+
 class Rejected(SendError):
     """The service refused this message for good (malformed, too long): do not retry."""
 

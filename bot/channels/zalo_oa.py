@@ -6,6 +6,10 @@ is missing or wrong); a signed event is stored in the inbound queue before the 2
 handled after by the worker the Zalo Bot channel uses (in order per follower, redeliveries
 of a msg_id dropped): Zalo wants its answer within 2 s (shared/reference/zalo-oa.md §2).
 
+Every event from a follower is an interaction for the 7-day window (bot/oa_window.py): it
+is recorded at Zalo's timestamp, and what the window held for them goes out before the
+answer to what they wrote (the oldest few, then a line saying how many still wait).
+
 Replies go out as consultation messages (`/v3.0/oa/message/cs`), rendered exactly as on the
 Bot Platform: text pieces of at most 2,000 characters, choices as a numbered list.
 """
@@ -16,6 +20,8 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import httpx
 from aiohttp import web
@@ -48,6 +54,9 @@ from storage.inbox_queue import InboxQueue, QueuedUpdate
 from storage.models import ResidentStatus
 from storage.oa_tokens import OaTokens
 from storage.residents import Residents
+
+if TYPE_CHECKING:
+    from bot.oa_window import OaWindow
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +95,7 @@ class ZaloOaChannel(ZaloChannel):
         client: httpx.AsyncClient | None = None,
         clock: Callable[[], float] | None = None,
         tokens_dead: Callable[[], Awaitable[object]] | None = None,
+        window: OaWindow | None = None,
     ) -> None:
         assert (
             settings.zalo_oa_app_id and settings.zalo_oa_secret_key and settings.zalo_oa_app_secret
@@ -94,6 +104,8 @@ class ZaloOaChannel(ZaloChannel):
         self._queue = queue
         self._residents = residents
         self._tokens_dead = tokens_dead  # tells the admins to connect the OA again
+        self.window = window  # the delivery engine asks it too, before each push
+        self._t = translator(language, address)
         self._notes = oa_notes(language, address)
         self._unsupported = translator(language, address)("zalo_oa.unsupported")
         self._own_client = client is None
@@ -246,6 +258,8 @@ class ZaloOaChannel(ZaloChannel):
                 await self._unfollowed(event.user_id)
             else:
                 chat_id = event.user_id
+                if self.window is not None:
+                    await self.window.interacted(chat_id, _moment(row.payload))
                 replies = await self._route(event)
         except Exception:
             log.exception("failed to handle zalo OA event %s", row.id)
@@ -254,6 +268,8 @@ class ZaloOaChannel(ZaloChannel):
             await self._queue.done(row.id)
         except Exception:
             log.exception("could not mark zalo OA event %s handled", row.id)
+        if chat_id and self.window is not None:
+            await self._deliver_held(chat_id)
         if chat_id and replies:
             await self._answer(chat_id, replies)
         await self._count()
@@ -289,9 +305,26 @@ class ZaloOaChannel(ZaloChannel):
         )
         return await self._handle(inbound)
 
+    async def _deliver_held(self, chat_id: str) -> None:
+        """Send what waited for the follower, then say how many messages still wait."""
+        try:
+            left = await self.window.deliver_held(chat_id, self.push)
+            if left:
+                await self.send(chat_id, Reply(self._t("zalo_oa.held_more", count=left)))
+        except Exception:  # what is not sent stays held or pending: the answer still goes
+            log.exception("could not deliver held zalo OA pushes")
+
     async def _unfollowed(self, user_id: str) -> None:
         """Stop pushes to someone who unfollowed the OA: the resident is unreachable."""
         resident = await self._residents.get_by_identity(NAME, user_id)
         if resident is not None and resident.status is ResidentStatus.ACTIVE:
             await self._residents.set_status(resident.id, ResidentStatus.BLOCKED)
             log.info("resident %s unfollowed the zalo OA: pushes stop", resident.id)
+
+
+def _moment(payload: object) -> datetime | None:
+    """Return an event's `timestamp` (epoch milliseconds, a string), or None."""
+    try:
+        return datetime.fromtimestamp(int(payload["timestamp"]) / 1000, UTC)  # type: ignore[index]
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        return None

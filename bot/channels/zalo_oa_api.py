@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from bot.channels.base import RateLimited, Rejected, SendError, Transient, Unreachable
+from bot.channels.base import Held, RateLimited, Rejected, SendError, Transient, Unreachable
 from storage.oa_tokens import OaTokens, TokenPair
 
 log = logging.getLogger(__name__)
@@ -33,8 +33,7 @@ RATE_WAIT = 60.0  # seconds to wait after -32 (per-minute limit) or a quota answ
 # [reference §6] what each code means for a push.
 RETRY_LATER = frozenset({-32, -211, -218, -234})
 UNREACHABLE = frozenset({-213, -217, -244, -227})  # not a follower, blocked, banned
-# Outside the 7-day window: not blocked, they may write again. Failed for now; holding such
-# pushes until the resident writes is the next step of issue 19.
+# Outside the 7-day window: not blocked, they may write again; the push is held until they do.
 WINDOW = frozenset({-230, -232})
 ADMIN = frozenset({-221, -224, -235, -212, -209, -219, -320, -321, -248})
 
@@ -223,6 +222,8 @@ def send_error(exc: OaError) -> SendError:
         return RateLimited(RATE_WAIT, text)
     if exc.code in UNREACHABLE:
         return Unreachable(text)
+    if exc.code in WINDOW:  # the window closed between the check and the send
+        return Held(text)
     if isinstance(exc, TokensDead):
         log.error("the Zalo OA must be connected again (loaxa zalo-oa connect): %s", text)
         return Transient(text)
@@ -231,4 +232,4 @@ def send_error(exc: OaError) -> SendError:
         return Rejected(text)
     if exc.code == NO_ANSWER:
         return Transient(text)
-    return Rejected(text)  # WINDOW, bad payloads (-201, -210, -233), anything unknown
+    return Rejected(text)  # bad payloads (-201, -210, -233), anything unknown

@@ -16,6 +16,8 @@ Definitions (what leaders and the report read):
 - outreach delivered: pushes of the outreach kinds (campaigns, broadcasts, survey invitations)
   the channel confirmed in the period; unreachable: chats that pushes queued in the period
   could not reach (blocked the bot, left); quiz answers: current answers given in the period.
+- Zalo OA: pushes sent to OA followers in the period, in the free hours after the follower's
+  last interaction, and after them (billable); the line is left out when the OA sent none.
 """
 
 from __future__ import annotations
@@ -72,6 +74,8 @@ class ReachFigures:
     readers: int
     answers_by_item: dict[str, tuple[int, int]]  # item -> (right, total)
     disclosure_reach: int  # residents who received or opened a publication
+    oa_free: int = 0  # pushes to Zalo OA followers sent in the free hours after they wrote
+    oa_paid: int = 0  # and after them, within the window (billable)
 
     @property
     def quiz_right(self) -> int:
@@ -136,6 +140,7 @@ async def figures(store: Storage, commune: Commune, period: Period) -> Figures:
 async def _reach(store: Storage, start: datetime, end: datetime) -> ReachFigures:
     reports = store.reports
     delivered = await reports.delivered(start, end)
+    oa = await store.oa_window.billed_between(start, end)
     return ReachFigures(
         delivered=sum(n for kind, (n, _) in delivered.items() if kind in OUTREACH_KINDS),
         delivered_by_kind=delivered,
@@ -145,6 +150,8 @@ async def _reach(store: Storage, start: datetime, end: datetime) -> ReachFigures
         readers=await reports.readers(start, end),
         answers_by_item=await reports.answers_by_item(start, end),
         disclosure_reach=await reports.disclosure_reach(start, end),
+        oa_free=oa["free"],
+        oa_paid=oa["paid"],
     )
 
 

@@ -37,6 +37,7 @@ def digest_text(data: DigestData, commune: Commune, library: Library, t: Transla
     lines += _sipas(now, before, commune, n, t)
     lines += _pulse(now, before, commune, n, t)
     lines.append(_reach(now, before, n, t))
+    lines += _oa_billing(now, n, t)
     lines += _lowest(data, commune, t)
     lines += _residents(now, before, n, t)
     lines += _papi(now, before, commune, library, n, t)
@@ -209,6 +210,14 @@ def _reach(now: Figures, before: Figures, n: Numbers, t) -> str:
     if not parts:
         return t("reports.reach_none")
     return t("reports.reach_line", parts="; ".join(parts))
+
+
+def _oa_billing(now: Figures, n: Numbers, t) -> list[str]:
+    """The Zalo OA's free and billable pushes; nothing when the OA sent none."""
+    r = now.reach
+    if not (r.oa_free or r.oa_paid):
+        return []
+    return [t("reports.oa_billing", free=n.count(r.oa_free), paid=n.count(r.oa_paid))]
 
 
 def _residents(now: Figures, before: Figures, n: Numbers, t) -> list[str]:
