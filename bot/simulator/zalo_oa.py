@@ -119,7 +119,7 @@ class ZaloOaEmulator(LoopbackServer):
     def _authorised(self, request: web.Request) -> None:
         code = 0
         try:
-            self._state.check_call(request.headers.get("access_token"))
+            self._state.check_call(request.headers.get("access_token"), request.path)
         except OaError as exc:
             code = exc.code
             raise
@@ -350,6 +350,12 @@ class ZaloOaEmulator(LoopbackServer):
     def last_message(self, user_id: str) -> OaSent | None:
         sent = self._state.sent.get(user_id)
         return sent[-1] if sent else None
+
+    def attached(self, sent: OaSent) -> tuple[str, bytes]:
+        """Return the file name and bytes of the upload a sent photo or file carries."""
+        payload = (sent.attachment or {}).get("payload") or {}
+        ref = payload.get("token") or (payload.get("elements") or [{}])[0].get("attachment_id")
+        return self._state.uploaded[ref]
 
     @property
     def events_posted(self) -> int:
