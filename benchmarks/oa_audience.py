@@ -42,13 +42,8 @@ class OaAudience:
         """Return the settings that turn the bot's OA channel on against this emulator."""
         if not self.count:
             return {}
-        state = self.oa.state
         return {
-            "LOAXA_ZALO_OA_APP_ID": state.app_id,
-            "LOAXA_ZALO_OA_APP_SECRET": state.app_secret,
-            "LOAXA_ZALO_OA_SECRET_KEY": state.secret_key,
-            "LOAXA_ZALO_OA_API_URL": self.oa.url,
-            "LOAXA_ZALO_OA_OAUTH_URL": self.oa.url,
+            **self.oa.bot_env(),
             "LOAXA_ZALO_OA_REFRESH_TOKEN": self._seed_token,
         }
 

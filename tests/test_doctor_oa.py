@@ -37,14 +37,7 @@ async def oa_world(emu, tmp_path, commune, monkeypatch):
 
 
 def oa_env(world: ZaloOaWorld, **changes: str) -> dict[str, str]:
-    state = world.oa.state
-    return {
-        "LOAXA_ZALO_OA_APP_ID": state.app_id,
-        "LOAXA_ZALO_OA_APP_SECRET": state.app_secret,
-        "LOAXA_ZALO_OA_SECRET_KEY": state.secret_key,
-        "LOAXA_ZALO_OA_API_URL": world.oa.url,
-        "LOAXA_ZALO_OA_OAUTH_URL": world.oa.url,
-    } | changes
+    return world.oa.bot_env() | changes
 
 
 async def test_a_connected_oa_is_well(oa_world, doctor):
