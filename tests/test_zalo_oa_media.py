@@ -110,3 +110,18 @@ async def test_a_follower_zalo_will_not_describe_still_signs_up(world):
     await onboard(hoa)
     resident = await world.store.residents.get_by_identity("zalo_oa", hoa.id)
     assert resident.status is ResidentStatus.ACTIVE and not resident.display_name
+
+
+async def test_a_photo_sent_again_after_its_upload_expired_is_uploaded_again(world):
+    lan = world.follower("Lan")
+    await onboard(lan)
+    photo = Reply("Lịch tiêm", media=Media("photo", "lich.jpg", JPEG))
+    await world.store.outbox.enqueue([Push("zalo_oa", lan.id, photo, "notify", "test:1")])
+    await world.drain()
+    world.oa.clock.advance(8 * 86_400)  # the first upload id has expired (7 days)
+    await lan.says("/tracuu")  # the follower writes again: inside the window once more
+    await world.store.outbox.enqueue([Push("zalo_oa", lan.id, photo, "notify", "test:2")])
+    await world.drain()
+    images = [m for m in world.oa.messages(lan.id) if m.kind == "image"]
+    assert len(images) == 2 and len(world.oa.state.uploaded) == 2
+    assert [world.oa.attached(m)[1] for m in images] == [JPEG, JPEG]
