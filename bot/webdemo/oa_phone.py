@@ -8,6 +8,7 @@ buttons, so the page's follower answers a list by typing its number.
 
 from __future__ import annotations
 
+import mimetypes
 import secrets
 import socket
 from typing import Any
@@ -102,15 +103,19 @@ class OaPhone:
         payload = (sent.attachment or {}).get("payload") or {}
         return payload.get("token") or (payload.get("elements") or [{}])[0].get("attachment_id")
 
-    def file(self, file_id: str) -> tuple[bytes, str] | None:
-        """Return the bytes and name of an upload (oa-up:) or of a follower's photo (oa-in:)."""
+    def file(self, file_id: str) -> tuple[bytes, str, str] | None:
+        """Return the bytes, name and type of an upload (oa-up:) or a follower's photo (oa-in:)."""
         kind, _, ref = file_id.partition(":")
         if kind == "oa-up" and ref in self.oa.state.uploaded:
             name, data = self.oa.state.uploaded[ref]
-            return data, name
-        if kind == "oa-in" and ref in self.oa.state.files:
-            return self.oa.state.files[ref][0], ref
-        return None
+        elif kind == "oa-in" and ref in self.oa.state.files:
+            data, name = self.oa.state.files[ref][0], ref
+        else:
+            return None
+        guessed = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        if guessed.startswith("image/"):
+            guessed = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+        return data, name, guessed
 
     async def wait_until(self, ready, timeout: float) -> None:
         await self.oa.wait_until(ready, timeout)

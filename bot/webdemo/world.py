@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import mimetypes
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import time
@@ -399,14 +398,9 @@ class DemoWorld:
 
     def file(self, file_id: str) -> tuple[bytes, StoredFile] | None:
         """Return a file the bot or a persona sent, with its name and type, if known."""
-        if file_id.startswith("oa-"):
+        if file_id.startswith("oa-"):  # an OA upload, or a photo an OA follower sent
             found = self.oa.file(file_id)
-            if found is None:
-                return None
-            data, name = found
-            guessed = mimetypes.guess_type(name)[0] or "application/octet-stream"
-            mime = _image_mime(data) if guessed.startswith("image/") else guessed
-            return data, StoredFile(name, mime)
+            return None if found is None else (found[0], StoredFile(found[1], found[2]))
         data = self.emu.file_bytes(file_id)
         if data is None:
             return None
