@@ -3,7 +3,9 @@
 The bot (tests/bot_child.py: the whole app on one SQLite file) runs in its own process
 against the emulator running here. --residents people each onboard (/start, Đồng ý, a
 hamlet, Nhận tất cả) and send one complete feedback with a photo, while an official's
-broadcast to them and --recipients other subscribers sits in the outbox. Each person acts
+broadcast to them and --recipients other subscribers sits in the outbox; --oa of those
+subscribers (a tenth by default) follow the commune's Zalo OA on its emulator, so the OA
+channel and its stored token pair go through every kill too. Each person acts
 on the bot's latest message and, when no answer comes, tries again, as a person would.
 The bot is killed with SIGKILL --kills times at random moments and restarted on the same
 file; optionally the emulator also fails a share of calls (500, 502, dropped connections)
@@ -11,7 +13,7 @@ and rate-limits like Telegram. At the end it checks, and exits 1 on any violatio
 
 - every tracking code a resident received exists, with their description and photo bytes;
 - no outbox row lost: every broadcast recipient got it, every row is sent or unreachable;
-- broadcast duplicates within the outbox's bound (2 x delivery_in_flight per crash);
+- broadcast duplicates within the outbox's bound (2 x delivery_in_flight per channel per crash);
 - PRAGMA integrity_check is "ok"; every resident finished.
 
     .venv/bin/python benchmarks/fault_soak.py --kills 20 --residents 30
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import random
 import re
 import struct
@@ -38,6 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.oa_audience import OaAudience  # noqa: E402
 from bot.messages import Reply  # noqa: E402
 from bot.simulator import TelegramEmulator  # noqa: E402
 from bot.simulator.telegram_limits import RateLimits  # noqa: E402
@@ -192,29 +196,41 @@ async def soak(args: argparse.Namespace, workdir: Path) -> dict:
     limits = RateLimits() if args.rate_limit else None
     kinds = ("500", "502", "drop")
     started_at = time.monotonic()
-    async with TelegramEmulator(
-        token=TOKEN,
-        rate_limit=limits,
-        failure_rate=args.failure_rate,
-        failure_kinds=kinds,
-        seed=args.seed,
-    ) as emu:
+    on_oa = args.recipients // 10 if args.oa is None else min(args.oa, args.recipients)
+    async with (
+        TelegramEmulator(
+            token=TOKEN,
+            rate_limit=limits,
+            failure_rate=args.failure_rate,
+            failure_kinds=kinds,
+            seed=args.seed,
+        ) as emu,
+        OaAudience(on_oa, args.seed) as oa,
+    ):
         residents = [
             Resident(emu, n, random.Random(args.seed * 1000 + n), args.patience)
             for n in range(args.residents)
         ]
-        others = [emu.add_user(f"Người nhận {n}").id for n in range(args.recipients)]
+        others = [emu.add_user(f"Người nhận {n}").id for n in range(args.recipients - on_oa)]
         audience = [r.id for r in residents] + others
         store = await Storage.open(db)
-        await store.outbox.enqueue(
-            [
-                Push("telegram", str(c), Reply(BROADCAST), "broadcast", "broadcast:1")
-                for c in audience
-            ]
-        )
+        pushes = [
+            Push("telegram", str(c), Reply(BROADCAST), "broadcast", "broadcast:1") for c in audience
+        ]
+        await store.outbox.enqueue(pushes + oa.pushes(BROADCAST, "broadcast:1"))
         await store.close()
         sent = [0]
         emu.on_sent(lambda _m: sent.__setitem__(0, sent[0] + 1))
+
+        def all_sent() -> int:
+            return sent[0] + oa.sent()
+
+        def counts() -> dict:
+            telegram = {
+                c: sum(BROADCAST in (m.text or "") for m in emu.messages(c)) for c in audience
+            }
+            return telegram | oa.received(BROADCAST)  # int ids and str ids: no clash
+
         command = [
             sys.executable, str(CHILD), "--api-url", emu.url, "--db", str(db), "--rate",
             str(args.rate), "--in-flight", str(args.in_flight), "--wait",
@@ -222,15 +238,13 @@ async def soak(args: argparse.Namespace, workdir: Path) -> dict:
         child_log = (workdir / "child.log").open("ab")
 
         def duplicates() -> int:
-            return sum(
-                max(0, sum(BROADCAST in (m.text or "") for m in emu.messages(c)) - 1)
-                for c in audience
-            )
+            return sum(max(0, n - 1) for n in counts().values())
 
         async def spawn() -> asyncio.subprocess.Process:
             child = await asyncio.create_subprocess_exec(
-                *command, cwd=workdir, stdin=PIPE, stdout=PIPE, stderr=child_log
-            )
+                *command, cwd=workdir, stdin=PIPE, stdout=PIPE, stderr=child_log,
+                env=os.environ | oa.env(),
+            )  # fmt: skip
             assert await child.stdout.readline() == b"ready\n"
             return child
 
@@ -252,20 +266,19 @@ async def soak(args: argparse.Namespace, workdir: Path) -> dict:
         people = [asyncio.create_task(r.live(deadline)) for r in residents]
 
         def everything_done() -> bool:
-            return all(r.submitted() for r in residents) and all(
-                any(BROADCAST in (m.text or "") for m in emu.messages(c)) for c in audience
-            )
+            return all(r.submitted() for r in residents) and all(counts().values())
 
-        expected = args.residents * 14 + len(audience)  # bot messages in a run without faults
+        expected = args.residents * 14 + len(audience) + on_oa  # messages of a run without faults
         step = max(1, int(0.8 * expected / (args.kills + 1)))
         upcoming, marks, under_load = asyncio.create_task(spawn()), [0], 0
         for _ in range(args.kills):
             child = await upcoming
             upcoming = asyncio.create_task(spawn())
             child = await go(child)
-            target = sent[0] + rng.randrange(max(2, step // 2), step * 3 // 2 + 2)
+            target = all_sent() + rng.randrange(max(2, step // 2), step * 3 // 2 + 2)
             with contextlib.suppress(TimeoutError):  # kill anyway: a stuck bot too
-                await emu.wait_until(lambda t=target: sent[0] >= t or everything_done(), 120)
+                ready = lambda t=target: all_sent() >= t or everything_done()  # noqa: E731
+                await oa.wait_with(emu, ready, 120)
             under_load += not everything_done()
             child.kill()  # SIGKILL
             await child.wait()
@@ -273,7 +286,7 @@ async def soak(args: argparse.Namespace, workdir: Path) -> dict:
         child = await go(await upcoming)
         await asyncio.gather(*people)
         with contextlib.suppress(TimeoutError):  # what is missing is reported below
-            await emu.wait_until(everything_done, timeout=max(10, deadline - time.monotonic()))
+            await oa.wait_with(emu, everything_done, max(10, deadline - time.monotonic()))
         await asyncio.sleep(0.5)  # late duplicates of the last run show up too
         marks.append(duplicates())
         child.stdin.write(b"stop\n")
@@ -282,15 +295,19 @@ async def soak(args: argparse.Namespace, workdir: Path) -> dict:
         child_log.close()
         elapsed = time.monotonic() - started_at
         per_kill = [after - before for before, after in pairwise(marks)]
-        broadcast_counts = {
-            c: sum(BROADCAST in (m.text or "") for m in emu.messages(c)) for c in audience
-        }
-        result = await check(args, db, residents, broadcast_counts, per_kill, under_load, elapsed)
+        broadcast_counts = counts()
+        channels = 2 if on_oa else 1  # the engine's window is per channel
+        result = await check(
+            args, db, residents, broadcast_counts, per_kill, under_load, elapsed, channels
+        )
         result["failed_starts"] = failed_starts[0]
+        result["on_oa"], result["oa_refreshes"] = on_oa, oa.refreshes
         return result
 
 
-async def check(args, db, residents, broadcast_counts, per_kill, under_load, elapsed) -> dict:
+async def check(
+    args, db, residents, broadcast_counts, per_kill, under_load, elapsed, channels=1
+) -> dict:
     """Compare what people saw with the database; return figures and violations."""
     violations: list[str] = []
     store = await Storage.open(db)
@@ -334,7 +351,7 @@ async def check(args, db, residents, broadcast_counts, per_kill, under_load, ela
     if lost:
         violations.append(f"{lost} broadcast recipients got nothing")
     dups = sum(max(0, n - 1) for n in broadcast_counts.values())
-    bound = 2 * args.in_flight
+    bound = 2 * args.in_flight * channels
     if dups > args.kills * bound or max(per_kill, default=0) > bound:
         violations.append(f"duplicates {dups} (max {max(per_kill)} per kill) over {bound}/kill")
     return {
@@ -370,6 +387,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rate-limit", action="store_true", help="Telegram-like 429s")
     parser.add_argument("--patience", type=float, default=4.0, help="s before trying again")
     parser.add_argument("--timeout", type=float, default=900.0, help="s for the whole run")
+    parser.add_argument("--oa", type=int, help="of --recipients, how many on the Zalo OA")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", type=Path, help="keep the database and child.log here")
     return parser.parse_args(argv)
@@ -391,6 +409,7 @@ def report(result: dict) -> None:
     print(
         f"actions {r['actions']}, retries {r['retries']}, extra photos {r['extra_photos']},"
         f" failed starts {r['failed_starts']},"
+        f" on the OA {r['on_oa']} (token refreshes {r['oa_refreshes']}),"
         f" outbox {r['outbox']}",
         file=sys.stderr,
     )

@@ -23,6 +23,7 @@ from storage import Database, Storage
 from storage.db import migrations, utcnow
 from storage.files import DatabaseLock, schema_version, verify, wal_bytes
 from storage.health import Health
+from storage.oa_tokens import OaTokens
 
 MIN_FREE = 512 * 1024**2  # bytes free on the database's disk below which it says so
 BACKLOG_AFTER = timedelta(minutes=15)  # a due push older than this means sending is stuck
@@ -55,6 +56,8 @@ class Doctor:
         db_row, sound = await self.database()
         rows += [db_row, self.process()]
         rows += [self.channel(found) for found in await self._probes()]
+        if self.settings.zalo_oa_on:
+            rows.append(await self.zalo_oa(sound))
         rows.append(self.scheduler())
         if sound:
             rows.append(await self.outbox())
@@ -73,6 +76,7 @@ class Doctor:
             for name, token, hook in (
                 ("Telegram", self.settings.telegram_token, self.settings.telegram_webhook_url),
                 ("Zalo", self.settings.zalo_token, self.settings.zalo_webhook_url),
+                ("Zalo OA", self.settings.zalo_oa_app_id or None, True),
             )
             if token is not None
         ]
@@ -173,6 +177,37 @@ class Doctor:
         else:
             detail = t("doctor.channel_ok", name=name, mode=t("doctor.mode_polling"))
         return Row(service, True, detail)
+
+    async def zalo_oa(self, sound: bool) -> Row:
+        """Check the OA: its stored token pair, Zalo's answer to it, the webhook's key."""
+        t, settings, label = self.t, self.settings, "Zalo OA"
+        pair = None
+        if sound:
+            db = Database(settings.db, busy_timeout_ms=settings.db_busy_timeout_ms)
+            try:
+                await db.connect()
+                pair = await OaTokens(db).get(settings.zalo_oa_app_id or "")
+            finally:
+                await db.close()
+        live = pair is not None and pair.expires_at is not None and pair.expires_at > self.now
+        found = await probe.zalo_oa(settings, pair.access_token if live else "")
+        if found.state == "unreachable":
+            reason = found.reason
+            return Row(label, False, t("doctor.channel_unreachable", service=label, reason=reason))
+        if pair is None or not pair.refresh_token:
+            if settings.zalo_oa_refresh_token is None:
+                return Row(label, False, t("doctor.oa_not_connected"))
+            return Row(label, True, t("doctor.oa_seed", path=settings.zalo_oa_webhook_path))
+        if not live:
+            when = pair.expires_at.astimezone(self.commune.zone) if pair.expires_at else None
+            at = f"{when:%d/%m/%Y %H:%M}" if when else "—"
+            return Row(label, False, t("doctor.oa_expired", when=at))
+        if found.state == "token_refused":
+            return Row(label, False, t("doctor.oa_refused"))
+        until = f"{pair.expires_at.astimezone(self.commune.zone):%d/%m/%Y %H:%M}"
+        detail = t("doctor.oa_ok", name=found.name or label, until=until,
+                   path=settings.zalo_oa_webhook_path)  # fmt: skip
+        return Row(label, True, detail)
 
     def scheduler(self) -> Row:
         """Name the next few scheduled jobs and when they run (commune time)."""

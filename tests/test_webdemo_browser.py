@@ -102,6 +102,17 @@ async def test_feedback_and_answer_cross_over_between_two_phones(
                 keyboard = phone.locator(".keyboard").last
                 await keyboard.get_by_role("button", name=label, exact=True).click()
 
+            async def pick(phone, label: str) -> None:
+                """On the Zalo OA phone: type the number the newest list shows beside `label`."""
+                listed = phone.locator(".msg.bot", has_text=re.compile(r"^\d+\. ", re.M)).last
+                await expect(listed).to_contain_text(label)
+                number = re.search(
+                    rf"^(\d+)\. {re.escape(label)}$", await listed.inner_text(), re.M
+                )
+                count = await phone.locator(".msg").count()
+                await say(phone, number.group(1))
+                await expect(phone.locator(".msg")).not_to_have_count(count)
+
             # The resident signs up by tapping buttons.
             await say(resident, "/start")
             await expect(resident.locator(".messages")).to_contain_text("xã Ví Dụ")
@@ -157,6 +168,45 @@ async def test_feedback_and_answer_cross_over_between_two_phones(
             assert await world.store.media.for_feedback(item.id) == [demo_png(3)]
             await tap(official, "Xem ảnh")
             await expect(official.locator(".msg.bot img.photo").first).to_be_visible()
+
+            # A follower of the commune's Zalo OA, on the third phone: greeted on following,
+            # signs up and sends feedback by numbered lists, and the answer reaches Zalo too.
+            follower = page.locator('.phone[data-slot="2"]')
+            await expect(follower).to_have_attribute("data-channel", "zalo_oa")
+            await expect(follower.locator(".press").first).to_contain_text("Quan tâm")
+            await pick(follower, "Đồng ý")
+            await pick(follower, "Xóm 3")
+            await pick(follower, "Nhận tất cả (nên chọn)")
+            await say(follower, "/phananh")
+            await pick(follower, "Phản ánh, kiến nghị")
+            await pick(follower, "Môi trường")
+            await say(follower, "Cống thoát nước trước chợ bị tắc, nước tràn ra đường")
+            await expect(follower.locator(".msg.bot").last).to_contain_text("ảnh")
+            await follower.locator("input.photo-input").set_input_files(
+                {"name": "cong.png", "mimeType": "image/png", "buffer": demo_png(5)}
+            )
+            await expect(follower.locator(".msg.me img.photo")).to_have_count(1)
+            await expect(follower.locator(".msg.bot").last).to_contain_text("Đã nhận ảnh")
+            await pick(follower, "Xong, tiếp tục")
+            await follower.locator("button.send-location").click()
+            await expect(follower.locator(".msg.me .location")).to_have_count(1)
+            await pick(follower, "Gửi có tên")
+            await pick(follower, "Gửi phản ánh")
+            sent = follower.locator(".msg.bot", has_text="Đã nhận phản ánh")
+            await expect(sent).to_have_count(1)
+            oa_code = CODE.search(await sent.inner_text()).group(0)
+            oa_item = await world.store.feedback.get_by_code(oa_code)
+            assert oa_item.channel == "zalo_oa" and oa_item.latitude is not None
+            assert await world.store.media.for_feedback(oa_item.id) == [demo_png(5)]
+
+            notice = official.locator(".msg.bot", has_text=oa_code)
+            await notice.first.get_by_role("button", name="Xem phản ánh").click()
+            await tap(official, "Trả lời người dân")
+            oa_answer = "Xã đã cho thông cống trước chợ sáng nay."
+            await say(official, oa_answer)
+            arrived = follower.locator(".msg.bot", has_text=f"Xã trả lời phản ánh {oa_code}")
+            await expect(arrived).to_contain_text(oa_answer)
+            await page.screenshot(path=str(SHOTS / "04b-zalo-oa-answer-arrived.png"))
 
             # A scheduled job fired from the page: overdue seeded items reach the leader.
             job = page.locator('#jobs-buttons button[data-job="deadlines"]')

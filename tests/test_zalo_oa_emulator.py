@@ -139,8 +139,8 @@ async def test_uploads_check_type_and_size_and_expire_after_7_days(oa, http):
     await oa.follow(lan.id)
     access = await fresh_access(oa, http)
 
-    async def upload(kind: str, name: str, size: int) -> dict:
-        files = {"file": (name, b"\0" * size)}
+    async def upload(kind: str, name: str, size: int, head: bytes = b"") -> dict:
+        files = {"file": (name, head + b"\0" * size)}
         response = await http.post(
             f"{oa.url}/v2.0/oa/upload/{kind}", files=files, headers={"access_token": access}
         )
@@ -151,7 +151,8 @@ async def test_uploads_check_type_and_size_and_expire_after_7_days(oa, http):
     assert (await upload("file", "a.exe", 10))["error"] == -201
     assert (await upload("file", "a.pdf", 5 * 1024 * 1024 + 1))["error"] == -210
     file_token = (await upload("file", "bien-ban.pdf", 1000))["data"]["token"]
-    image = (await upload("image", "anh.jpg", 1000))["data"]["attachment_id"]
+    assert (await upload("image", "anh.jpg", 1000))["error"] == -201  # named jpg, is not one
+    image = (await upload("image", "anh.jpg", 1000, b"\xff\xd8\xff"))["data"]["attachment_id"]
     element = {"media_type": "image", "attachment_id": image}
     media = {"type": "template", "payload": {"template_type": "media", "elements": [element]}}
     assert (await send(oa, http, access, lan.id, {"attachment": media}))["error"] == 0

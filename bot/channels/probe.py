@@ -2,8 +2,9 @@
 
 Telegram: getMe (is the token accepted) and getWebhookInfo (the registered URL, the updates
 waiting, the last delivery error). Zalo Bot Platform: getMe and getWebhookInfo, which
-reports the URL and the updates waiting (it reports no delivery errors). Nothing here
-changes anything on either service, so it is safe beside a running bot. No error text is
+reports the URL and the updates waiting (it reports no delivery errors). Zalo OA: getoa with
+the stored access token (never a refresh: each refresh token works once). Nothing here
+changes anything on any service, so it is safe beside a running bot. No error text is
 passed on: a refused token's message quotes the token.
 """
 
@@ -92,3 +93,26 @@ async def zalo(settings: Settings) -> Probe:
         webhook_url=str(info.get("url") or ""),
         pending=pending if isinstance(pending, int) else None,
     )
+
+
+async def zalo_oa(settings: Settings, access_token: str) -> Probe:
+    """Ask the Zalo OA API about the OA (getoa) with a stored access token, refreshing nothing.
+
+    An empty token still tells whether the API answers: Zalo's error envelope is an answer.
+    """
+    url = f"{settings.zalo_oa_api_url.rstrip('/')}/v2.0/oa/getoa"
+    async with httpx.AsyncClient(timeout=httpx.Timeout(TIMEOUT)) as client:
+        try:
+            response = await client.get(url, headers={"access_token": access_token})
+            data = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            return Probe("zalo_oa", "unreachable", reason=type(exc).__name__)
+    code = data.get("error") if isinstance(data, dict) else None
+    if not isinstance(code, int):
+        return Probe("zalo_oa", "unreachable", reason=f"HTTP {response.status_code}")
+    if code in (-216, -220):  # invalid, expired or removed [reference §6]
+        return Probe("zalo_oa", "token_refused")
+    if code != 0:
+        return Probe("zalo_oa", "unreachable", reason=f"error {code}")
+    oa = data.get("data") if isinstance(data.get("data"), dict) else {}
+    return Probe("zalo_oa", "ok", name=str(oa.get("name") or ""))

@@ -17,17 +17,18 @@ Bot Platform: text pieces of at most 2,000 characters, choices as a numbered lis
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from aiohttp import web
 
 from bot.channels import files
-from bot.channels.base import ServiceUnreachable
+from bot.channels.base import SendError, ServiceUnreachable
 from bot.channels.webhook import read_capped
 from bot.channels.zalo import (
     DOWNLOAD_TIMEOUT,
@@ -36,7 +37,7 @@ from bot.channels.zalo import (
     ZaloChannel,
 )
 from bot.channels.zalo_api import download
-from bot.channels.zalo_messages import ChoiceMemory, Notes, render
+from bot.channels.zalo_messages import MEMORY_CHATS, ChoiceMemory, Notes, render
 from bot.channels.zalo_oa_api import (
     NO_ANSWER,
     NotConnected,
@@ -47,9 +48,11 @@ from bot.channels.zalo_oa_api import (
     valid_signature,
 )
 from bot.channels.zalo_oa_events import FOLLOW, UNFOLLOW, OaEvent, fields, parse
+from bot.channels.zalo_oa_media import Upload, attachment, prepare
 from bot.config import ConfigError, Settings, media_hosts
 from bot.i18n import DEFAULT_ADDRESS, translator
 from bot.messages import Document, Inbound, Kind, Photo, Reply
+from bot.text import clean
 from storage.inbox_queue import InboxQueue, QueuedUpdate
 from storage.models import ResidentStatus
 from storage.oa_tokens import OaTokens
@@ -63,6 +66,8 @@ log = logging.getLogger(__name__)
 NAME = "zalo_oa"
 SIGNATURE_HEADER = "X-ZEvent-Signature"
 FILE_LIMIT = 25 * 1024 * 1024  # a file a follower sends (Zalo lets people send up to 1 GB)
+EXPIRED_UPLOAD = -100  # "attachment_id was expired" [reference §6]: upload again
+NAME_TIMEOUT = 3.0  # seconds a follower's step waits at most for their Zalo name
 
 
 def oa_notes(language: str, address: str = DEFAULT_ADDRESS) -> Notes:
@@ -129,6 +134,7 @@ class ZaloOaChannel(ZaloChannel):
         self._api_url = settings.zalo_oa_api_url
         self._slots = asyncio.Semaphore(settings.concurrent_updates)
         self.memory = ChoiceMemory()
+        self._names: dict[str, str] = {}  # follower -> Zalo display name, oldest first
         self.handled = 0
         self._handled_changed = asyncio.Condition()
         self._wake = asyncio.Event()
@@ -198,17 +204,70 @@ class ZaloOaChannel(ZaloChannel):
     # --- sending ---------------------------------------------------------------------------
 
     async def send(self, chat_id: str, reply: Reply) -> None:
-        """Send one Reply as consultation texts of at most 2,000 characters, choices numbered."""
-        for text in render(reply, self._notes):
-            body = {"recipient": {"user_id": chat_id}, "message": {"text": text}}
-            try:
-                await self.api.call("POST", "/v3.0/oa/message/cs", json=body)
-            except TokensDead as exc:
-                if self._tokens_dead is not None:
-                    await self._tokens_dead()
-                raise send_error(exc) from None
-            except OaError as exc:
-                raise send_error(exc) from None
+        """Send one Reply: texts of at most 2,000 characters, choices numbered, then its file.
+
+        A photo (fitted to 1 MB) or a pdf/doc/docx of at most 5 MB is uploaded right before
+        the message that carries it, so no upload id is kept past its life; an id Zalo calls
+        expired (-100) is uploaded again once. Media the OA cannot take stays a note in the text.
+        """
+        upload = await asyncio.to_thread(prepare, reply.media) if reply.media else None
+        shown = dataclasses.replace(reply, media=None) if upload else reply
+        if upload is None or shown.text.strip() or shown.title or shown.choices:
+            for text in render(shown, self._notes):
+                await self._consult(chat_id, {"text": text})
+        if upload is not None:
+            for attempt in (1, 2):
+                ref = await self._upload(upload)
+                body = {"recipient": {"user_id": chat_id}, "message": {}}
+                body["message"]["attachment"] = attachment(upload, ref)
+                try:
+                    await self.api.call("POST", "/v3.0/oa/message/cs", json=body)
+                    return
+                except OaError as exc:
+                    if exc.code != EXPIRED_UPLOAD or attempt == 2:
+                        raise await self._refused(exc) from None
+
+    async def _upload(self, upload: Upload) -> str:
+        """Upload a photo or document; return its attachment id or file token."""
+        files = {"file": (upload.filename, upload.data, upload.content_type)}
+        data = await self._call("POST", f"/v2.0/oa/upload/{upload.kind}", files=files)
+        ref = data.get("token" if upload.kind == "file" else "attachment_id") if data else None
+        if not isinstance(ref, str) or not ref:
+            raise send_error(OaError(NO_ANSWER, f"upload/{upload.kind}: no id in the answer"))
+        return ref
+
+    async def _consult(self, chat_id: str, message: dict) -> None:
+        body = {"recipient": {"user_id": chat_id}, "message": message}
+        await self._call("POST", "/v3.0/oa/message/cs", json=body)
+
+    async def _call(self, method: str, path: str, **kwargs) -> Any:
+        """Call the API for a send; a refusal becomes what the delivery engine acts on."""
+        try:
+            return await self.api.call(method, path, **kwargs)
+        except OaError as exc:
+            raise await self._refused(exc) from None
+
+    async def _refused(self, exc: OaError) -> SendError:
+        if isinstance(exc, TokensDead) and self._tokens_dead is not None:
+            await self._tokens_dead()
+        return send_error(exc)
+
+    async def _name_of(self, user_id: str, fresh: bool) -> str:
+        """Return a follower's Zalo name (user/detail), once per follower; "" when Zalo fails."""
+        if not fresh and user_id in self._names:
+            return self._names[user_id]
+        params = {"data": json.dumps({"user_id": user_id})}
+        try:
+            async with asyncio.timeout(NAME_TIMEOUT):
+                data = await self.api.call("GET", "/v3.0/oa/user/detail", params=params)
+            name = clean(str((data or {}).get("display_name") or ""))[:64]
+        except (OaError, TimeoutError, AttributeError) as exc:
+            log.info("no zalo OA name for a follower: %s", type(exc).__name__)
+            name = ""  # the resident's step goes on without one
+        self._names[user_id] = name
+        while len(self._names) > MEMORY_CHATS:
+            self._names.pop(next(iter(self._names)))
+        return name
 
     # --- receiving -------------------------------------------------------------------------
 
@@ -299,7 +358,7 @@ class ZaloOaChannel(ZaloChannel):
             channel=NAME,
             user_id=event.user_id,
             chat_id=event.user_id,
-            display_name="",
+            display_name=await self._name_of(event.user_id, fresh=event.event == FOLLOW),
             private=True,
             **got,
         )

@@ -93,8 +93,6 @@ class ZaloOaEmulator(LoopbackServer):
             self._session = None
         await self._close_server()
 
-
-
     @property
     def state(self) -> OaState:
         return self._state
@@ -119,7 +117,7 @@ class ZaloOaEmulator(LoopbackServer):
     def _authorised(self, request: web.Request) -> None:
         code = 0
         try:
-            self._state.check_call(request.headers.get("access_token"))
+            self._state.check_call(request.headers.get("access_token"), request.path)
         except OaError as exc:
             code = exc.code
             raise
@@ -212,6 +210,21 @@ class ZaloOaEmulator(LoopbackServer):
     def mint_refresh_token(self) -> str:
         """Return a refresh token as Zalo's API Explorer hands one out."""
         return self._state.mint_refresh_token()
+
+    def bot_settings(self) -> dict[str, str]:
+        """Return the bot's settings (Settings field names) for an OA served by this emulator."""
+        state = self._state
+        return {
+            "zalo_oa_app_id": state.app_id,
+            "zalo_oa_app_secret": state.app_secret,
+            "zalo_oa_secret_key": state.secret_key,
+            "zalo_oa_api_url": self.url,
+            "zalo_oa_oauth_url": self.url,
+        }
+
+    def bot_env(self) -> dict[str, str]:
+        """Return the same as LOAXA_ environment variables, for a `loaxa` process."""
+        return {f"LOAXA_{name.upper()}": value for name, value in self.bot_settings().items()}
 
     def add_file(self, data: bytes, name: str, content_type: str = "image/png") -> str:
         """Serve bytes under /files/ and return the URL (a stand-in for Zalo's media host)."""
@@ -350,6 +363,12 @@ class ZaloOaEmulator(LoopbackServer):
     def last_message(self, user_id: str) -> OaSent | None:
         sent = self._state.sent.get(user_id)
         return sent[-1] if sent else None
+
+    def attached(self, sent: OaSent) -> tuple[str, bytes]:
+        """Return the file name and bytes of the upload a sent photo or file carries."""
+        payload = (sent.attachment or {}).get("payload") or {}
+        ref = payload.get("token") or (payload.get("elements") or [{}])[0].get("attachment_id")
+        return self._state.uploaded[ref]
 
     @property
     def events_posted(self) -> int:

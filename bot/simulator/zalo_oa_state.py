@@ -29,6 +29,7 @@ IMAGE_LIMIT = 1024 * 1024  # jpg/png
 FILE_LIMIT = 5 * 1024 * 1024  # pdf/doc/docx
 FILE_TYPES = {".pdf", ".doc", ".docx"}
 IMAGE_TYPES = {".jpg", ".jpeg", ".png"}
+_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")  # what the bytes must be, whatever the name
 # The oauth host's codes are unconfirmed [reference §1]: -14014 is the only "invalid grant"
 # code seen, so it answers every bad code or refresh token; -14002 (app not active) a wrong
 # app id or secret.
@@ -60,6 +61,8 @@ class OaRules:
     upload_ttl_days: float = 7.0  # attachment ids and file tokens expire (-100)
     calls_per_minute: int = 4000  # per app; -32 above it
     webhook_timeout: float = 2.0  # seconds: a slower answer is a failed delivery
+    # API paths the app was not granted (the OA admin left a permission unticked): -212
+    unregistered: set[str] = field(default_factory=set)
 
 
 class OaClock:
@@ -164,6 +167,7 @@ class OaState:
         self.sent: dict[str, list[OaSent]] = {}
         self.uploads: dict[str, tuple[str, float]] = {}  # id or token -> kind, expiry
         self.files: dict[str, tuple[bytes, str]] = {}
+        self.uploaded: dict[str, tuple[str, bytes]] = {}  # id or token -> file name, bytes
         self.calls: list[tuple[str, int]] = []  # (path, error code answered)
         self.minute: tuple[int, int] = (0, 0)  # (minute number, calls in it)
         self.changed = Pulse()
@@ -224,7 +228,7 @@ class OaState:
         self.tokens.access.clear()
         self.tokens.refresh.clear()
 
-    def check_call(self, access_token: str | None) -> None:
+    def check_call(self, access_token: str | None, path: str = "") -> None:
         """Count a call against the per-app limit and check its `access_token` header."""
         minute = int(self.clock.now() // 60)
         count = self.minute[1] + 1 if self.minute[0] == minute else 1
@@ -234,6 +238,8 @@ class OaState:
         expires = self.tokens.access.get(access_token or "")
         if expires is None or expires < self.clock.now():
             raise OaError(-216, "Access token is invalid")
+        if path in self.rules.unregistered:
+            raise OaError(-212, "API not registered")
 
     # --- sending (/v3.0/oa/message/cs) ----------------------------------------------------------
 
@@ -309,8 +315,11 @@ class OaState:
             raise OaError(-201, f"File type {suffix or '?'} is not supported")
         if limit is not None and len(data) > limit:
             raise OaError(-210, "File size exceeds the limit")
+        if kind == "image" and not data.startswith(_IMAGE_MAGIC):
+            raise OaError(-201, "The file is not a jpg or png image")
         ref = secrets.token_urlsafe(24)
         self.uploads[ref] = (kind, self.clock.now() + self.rules.upload_ttl_days * 86_400)
+        self.uploaded[ref] = (filename, data)
         return {"token": ref} if kind == "file" else {"attachment_id": ref}
 
     def _valid_upload(self, ref: Any, kind: str) -> None:

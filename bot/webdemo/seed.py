@@ -64,6 +64,7 @@ class SeedResult:
     ratings: int = 0
     reads: int = 0
     survey_answers: int = 0  # residents who completed the survey round open today
+    oa_follower: str = ""  # the name of the Zalo OA follower the demo starts with
 
 
 def load_data() -> dict[str, Any]:
@@ -137,6 +138,7 @@ class _Seeder:
             self.result.people.append(
                 SeededPerson(key, entry["name"], Role.RESIDENT, user_id, hamlet)
             )
+        self.result.oa_follower = (data.get("oa_follower") or {}).get("name", "")
         newcomer = data.get("newcomer")
         if newcomer:
             user_id = self.add_user(newcomer["name"])

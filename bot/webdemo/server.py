@@ -167,7 +167,8 @@ async def _state(request: web.Request) -> web.Response:
 
 
 def _persona_json(persona, t: Translator) -> dict[str, Any]:
-    return {**persona.describe(), "role_label": t(f"role.{persona.role}")}
+    group = t("webdemo.oa_followers") if persona.on_oa else ""  # the page's list groups them
+    return {**persona.describe(), "role_label": t(f"role.{persona.role}"), "group": group}
 
 
 async def _add_persona(request: web.Request) -> web.Response:

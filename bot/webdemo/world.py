@@ -18,8 +18,10 @@ from typing import Any
 
 from bot.app import LoaXa
 from bot.config import Commune, QuietHours, Settings
+from bot.i18n import translator
 from bot.simulator import SentMessage, TelegramEmulator
 from bot.simulator.telegram_models import ApiError
+from bot.webdemo.oa_phone import OA_CHANNEL, OaPhone
 from bot.webdemo.seed import CHANNEL, DEMO_LOCATION, SeededPerson, SeedResult, seed
 from handlers.onboarding import SUBSCRIPTION_PLANS
 from storage import Storage
@@ -51,6 +53,11 @@ class Persona:
     hamlet: str | None = None
     registered: bool = True
     done: list[dict[str, Any]] = field(default_factory=list)
+    channel: str = CHANNEL  # or OA_CHANNEL: a follower of the commune's Zalo OA
+
+    @property
+    def on_oa(self) -> bool:
+        return self.channel == OA_CHANNEL
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -59,6 +66,7 @@ class Persona:
             "role": self.role.value,
             "hamlet": self.hamlet,
             "registered": self.registered,
+            "channel": self.channel,
         }
 
 
@@ -85,6 +93,7 @@ class DemoWorld:
         self.db_path = db_path
         self.seeded = seeded
         self.emu = TelegramEmulator(token=DEMO_TOKEN, bot_name="Loa Xã", bot_username="loaxa_bot")
+        self.oa = OaPhone()  # the commune's Zalo OA, for follower personas
         self.app: LoaXa | None = None
         self.personas: dict[str, Persona] = {}
         self.seed_result = SeedResult()
@@ -97,6 +106,7 @@ class DemoWorld:
         """Start the emulator, seed the database, then start the bot on it."""
         await self.emu.start()
         try:
+            await self.oa.start()
             if self.seeded:
                 await self._seed()
             settings = Settings(
@@ -112,12 +122,14 @@ class DemoWorld:
                 telegram_per_chat_per_second=20.0,
                 flood_limit=200,
                 allow_sample=True,  # the bundled sample commune: a test or a trial
-                http_port=0,  # the bot's own /healthz and /metrics, on any free port
                 _env_file=None,
+                **self.oa.settings(),  # the OA's webhook: on the bot's HTTP server, a free port
             )
             self.app = LoaXa(settings, self.commune, poll_timeout=1, run_jobs=False, demo=True)
             await self.app.start()
             self._baseline = self.emu.updates_sent
+            if self.seed_result.oa_follower:
+                await self.add_follower(self.seed_result.oa_follower)
         except BaseException:
             await self.stop()
             raise
@@ -139,6 +151,7 @@ class DemoWorld:
         if self.app is not None:
             await self.app.stop()
             self.app = None
+        await self.oa.stop()
         await self.emu.stop()
 
     async def __aenter__(self) -> DemoWorld:
@@ -202,7 +215,7 @@ class DemoWorld:
         their data is a newcomer again."""
         persona = self.persona(persona_id)
         if persona.role is Role.RESIDENT and self.app is not None:
-            resident = await self.store.residents.get_by_identity(CHANNEL, persona.id)
+            resident = await self.store.residents.get_by_identity(persona.channel, persona.id)
             signed_up = (
                 resident is not None
                 and resident.status is not ResidentStatus.DELETED
@@ -210,6 +223,16 @@ class DemoWorld:
             )
             persona.registered = signed_up
             persona.hamlet = resident.hamlet if signed_up else None
+        return persona
+
+    async def add_follower(self, name: str) -> Persona:
+        """Create a Zalo user who follows the commune's OA (the bot greets them)."""
+        user_id = self.oa.add_follower(name)
+        persona = Persona(user_id, name, Role.RESIDENT, registered=False, channel=OA_CHANNEL)
+        self.personas[user_id] = persona
+        at, t = await self.oa.follow(user_id), translator(self.commune.language)
+        persona.done.append({"kind": "press", "order": at - 0.5, "text": t("webdemo.oa_follow")})
+        await self._settle()
         return persona
 
     # --- what personas do -----------------------------------------------------------------
@@ -220,6 +243,9 @@ class DemoWorld:
         text = (text or "").strip()
         if not text:
             raise DemoError("empty_text")
+        if persona.on_oa:
+            at = await self.oa.send_text(persona.id, text[:2000])
+            return await self._did_on_oa(persona, at, text=text[:2000])
         update = await self.emu.send_text(int(persona.id), text[:4096])
         self._remember(persona, update, text=text[:4096])
         await self._settle()
@@ -229,6 +255,10 @@ class DemoWorld:
         persona = self.persona(persona_id)
         if not data:
             raise DemoError("no_photo")
+        if persona.on_oa:
+            at, name = await self.oa.send_photo(persona.id, data, caption or "")
+            photo = {"url": f"/api/files/oa-in:{name}"}
+            return await self._did_on_oa(persona, at, text=caption or "", photo=photo)
         try:
             update = await self.emu.send_photo(int(persona.id), data, caption=caption or None)
         except ApiError as exc:  # the emulator refuses photos over Telegram's 10 MB
@@ -247,6 +277,10 @@ class DemoWorld:
         lon = DEMO_LOCATION[1] if longitude is None else float(longitude)
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise DemoError("bad_request")
+        if persona.on_oa:
+            at = await self.oa.send_location(persona.id, lat, lon)
+            where = {"latitude": lat, "longitude": lon}
+            return await self._did_on_oa(persona, at, location=where)
         update = await self.emu.send_location(int(persona.id), lat, lon)
         self._remember(persona, update, location={"latitude": lat, "longitude": lon})
         await self._settle()
@@ -267,6 +301,12 @@ class DemoWorld:
         await self.emu.press(int(persona.id), message_id, data)
         await self._settle()
 
+    async def _did_on_oa(self, persona: Persona, at_ms: int, **content: Any) -> None:
+        """Keep what an OA follower did (ordered by the OA's clock), then let the bot answer."""
+        entry = {"kind": "message", "order": at_ms - 0.5, "date": at_ms // 1000, **content}
+        persona.done.append(entry)
+        await self._settle()
+
     def _remember(self, persona: Persona, update: dict[str, Any], **content: Any) -> None:
         message = update["message"]
         persona.done.append(
@@ -280,6 +320,8 @@ class DemoWorld:
             await self.telegram.wait_handled(
                 self.emu.updates_sent - self._baseline, timeout=HANDLED_TIMEOUT
             )
+            oa = next(c for c in self.app.channels if c.name == OA_CHANNEL)
+            await oa.wait_handled(self.oa.accepted(), timeout=HANDLED_TIMEOUT)
         except TimeoutError:
             log.warning("the bot has not handled every demo update within %s s", HANDLED_TIMEOUT)
 
@@ -288,7 +330,10 @@ class DemoWorld:
     def chat(self, persona_id: str) -> list[dict[str, Any]]:
         """Return the persona's chat, oldest first: the bot's messages and their own."""
         persona = self.persona(persona_id)
-        entries = [self._bot_view(m) for m in self.emu.messages(int(persona.id))]
+        if persona.on_oa:
+            entries = self.oa.bot_views(persona.id)
+        else:
+            entries = [self._bot_view(m) for m in self.emu.messages(int(persona.id))]
         for done in persona.done:
             entries.append({"from": "press" if done["kind"] == "press" else "me", **done})
         entries.sort(key=lambda e: e["order"])
@@ -301,13 +346,14 @@ class DemoWorld:
 
     async def wait_for_change(self, persona_id: str, since: str, timeout: float) -> None:
         """Wait until the persona's chat differs from the fingerprint `since`, or time out."""
+        wait = self.oa.wait_until if self.persona(persona_id).on_oa else self.emu.wait_until
         with suppress(TimeoutError):
-            await self.emu.wait_until(lambda: self.version(persona_id) != since, timeout)
+            await wait(lambda: self.version(persona_id) != since, timeout)
 
     def commands(self, persona_id: str) -> list[dict[str, str]]:
         """Return the command menu Telegram shows this persona."""
         persona = self.persona(persona_id)
-        return self.emu.visible_commands(int(persona.id))
+        return [] if persona.on_oa else self.emu.visible_commands(int(persona.id))
 
     def _bot_view(self, message: SentMessage) -> dict[str, Any]:
         view: dict[str, Any] = {
@@ -352,6 +398,9 @@ class DemoWorld:
 
     def file(self, file_id: str) -> tuple[bytes, StoredFile] | None:
         """Return a file the bot or a persona sent, with its name and type, if known."""
+        if file_id.startswith("oa-"):  # an OA upload, or a photo an OA follower sent
+            found = self.oa.file(file_id)
+            return None if found is None else (found[0], StoredFile(found[1], found[2]))
         data = self.emu.file_bytes(file_id)
         if data is None:
             return None

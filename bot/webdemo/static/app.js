@@ -180,11 +180,14 @@ class Phone {
   }
 
   fillSelect() {
+    const onOa = (p) => p.channel === "zalo_oa";
     const groups = [
-      ["Người dân mới", (p) => p.role === "resident" && !p.registered],
+      ["Người dân mới", (p) => p.role === "resident" && !p.registered && !onOa(p)],
       ["Cán bộ, lãnh đạo, trưởng xóm", (p) => STAFF_ROLES.includes(p.role)],
-      ["Người dân đã đăng ký", (p) => p.role === "resident" && p.registered],
+      ["Người dân đã đăng ký", (p) => p.role === "resident" && p.registered && !onOa(p)],
     ];
+    const follower = demo.state.personas.find(onOa);
+    if (follower) groups.push([follower.group, onOa]);  // the OA's followers: a Zalo phone
     this.select.replaceChildren();
     for (const [title, test] of groups) {
       const members = demo.state.personas.filter(test);
@@ -202,6 +205,7 @@ class Phone {
     this.node.dataset.persona = personaId;
     const p = this.persona;
     this.badge.textContent = p ? `${p.name} · ${p.role_label}` : "";
+    this.node.dataset.channel = p ? p.channel : "";
     this.version = "";
     this.count = -1;
     this.messages.replaceChildren();
@@ -469,11 +473,15 @@ async function main() {
   demo.state = await api("GET", "/api/state");
   document.getElementById("commune").textContent = demo.state.commune;
   const people = demo.state.personas;
-  const newcomer = people.find((p) => p.role === "resident" && !p.registered) || people[0];
+  const newcomer =
+    people.find((p) => p.role === "resident" && !p.registered && p.channel !== "zalo_oa") ||
+    people[0];
+  const follower = people.find((p) => p.channel === "zalo_oa");
   const official = people.find((p) => p.role === "official") || people[1] || people[0];
   setUpDialog();
   setUpJobs();
   demo.phones = [new Phone(0, newcomer.id), new Phone(1, official.id)];
+  if (follower) demo.phones.push(new Phone(2, follower.id));  // a Zalo OA follower's phone
   document.body.dataset.ready = "true";
 }
 
