@@ -210,7 +210,7 @@ async def remark_buttons(ctx: Context, item: FeedbackItem) -> list[Choice]:
     staff = ctx.person.staff
     if permissions.may_remark(staff):
         return [make_choice(f"{KEY}:remark:{item.id}", ctx.t("supervision.add"))]
-    if permissions.is_official(staff) and await remarks.pending(ctx, item.id):
+    if permissions.may_acknowledge_remarks(staff) and await remarks.pending(ctx, item.id):
         return [make_choice(f"{KEY}:ack:{item.id}", ctx.t("supervision.acknowledge"))]
     return []
 

@@ -26,11 +26,10 @@ from handlers.feedback_status import (
     staff_actions_for,
 )
 from storage.feedback import FeedbackItem, StaleItem
-from storage.models import Role, Staff
+from storage.models import Staff
 
 TEXT_LIMITS = {Action.TRANSFER: (2, 200)}  # an agency's name
 DEFAULT_TEXT_LIMITS = (2, 2000)
-ASSIGNABLE = frozenset({Role.OFFICIAL, Role.LEADER})
 VIA = frozenset({"chat", "web"})
 TEXT_PROBLEMS = ("inbox.text_only", "inbox.text_short", "inbox.text_long")
 
@@ -102,7 +101,9 @@ async def assignees(env: notify.HasStore, actor: Staff | None) -> list[Staff]:
     """Who an item may be assigned to: the person acting first, then the others."""
     if actor is None or not permissions.may_act_on_items(actor):
         return []
-    others = [s for s in await env.store.staff.list_by_role(*ASSIGNABLE) if s.id != actor.id]
+    others = [
+        s for s in await env.store.staff.list_by_role(*permissions.ASSIGNABLE) if s.id != actor.id
+    ]
     return [actor, *others]
 
 

@@ -62,7 +62,7 @@ async def acknowledge_remarks(
     env: notify.HasStore, actor: Staff | None, item_id: int, now: datetime, *, via: str
 ) -> Outcome:
     """Record that an official has read the remarks on an item (`count`: how many)."""
-    loaded = await _load(env, actor, item_id, permissions.is_official(actor), via)
+    loaded = await _load(env, actor, item_id, permissions.may_acknowledge_remarks(actor), via)
     if loaded.result is not Result.READY:
         return loaded
     item = loaded.item
