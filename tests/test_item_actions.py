@@ -231,3 +231,20 @@ async def test_remarks_by_boards_acknowledged_by_officials(desk, env):
     entries = await desk.store.audit.list_for_item(item.code)
     audit = [(e.staff_name, e.via, e.action) for e in entries]
     assert audit == [(thu.name, "web", "remark"), (minh.name, "chat", "acknowledge_remarks")]
+
+
+async def test_a_record_read_before_a_demotion_or_a_removal_no_longer_acts(desk, env):
+    minh_caller = await desk.staff("Cán bộ Minh", Role.OFFICIAL)
+    thu_caller = await desk.staff("Giám sát Thu", Role.SUPERVISOR)
+    minh, thu = await staff_of(desk, minh_caller), await staff_of(desk, thu_caller)
+    hoa = await desk.resident("Nguyễn Thị Hoa")
+    item = await desk.store.feedback.get_by_code(await desk.feedback(hoa, "Cột điện nghiêng"))
+    # A web session signed in as an official; the admin then makes them a supervisor.
+    await desk.store.staff.upsert(CHANNEL, minh_caller.user_id, "Cán bộ Minh", Role.SUPERVISOR)
+    assert (await apply(env, minh, item, Action.ACKNOWLEDGE)).result is Result.NOT_ALLOWED
+    assert await items.assignees(env, minh) == []
+    await desk.store.staff.remove(CHANNEL, thu_caller.user_id)
+    gone = await remarks.add_remark(env, thu, item.id, "Đề nghị kiểm tra gấp", utcnow(), via="web")
+    assert gone.result is Result.NOT_ALLOWED
+    assert (await desk.store.feedback.get(item.id)).status == Status.NEW
+    assert await desk.store.audit.list_for_item(item.code) == []

@@ -97,9 +97,18 @@ def available(actor: Staff | None, item: FeedbackItem) -> list[Action]:
     return staff_actions_for(Status(item.status))
 
 
+async def current(env: notify.HasStore, actor: Staff | None) -> Staff | None:
+    """Return the person's staff record as stored now (None once removed from staff).
+
+    A front may hold a record read earlier (a web session, a long conversation): the role
+    asked about is the one the person holds at the moment they act."""
+    return await env.store.staff.get(actor.id) if actor is not None else None
+
+
 async def assignees(env: notify.HasStore, actor: Staff | None) -> list[Staff]:
     """Who an item may be assigned to: the person acting first, then the others."""
-    if actor is None or not permissions.may_act_on_items(actor):
+    actor = await current(env, actor)
+    if not permissions.may_act_on_items(actor):
         return []
     others = [
         s for s in await env.store.staff.list_by_role(*permissions.ASSIGNABLE) if s.id != actor.id
@@ -111,7 +120,7 @@ async def check(
     env: notify.HasStore, actor: Staff | None, item_id: int, action: Action, *, seen_status: str
 ) -> Outcome:
     """Tell whether `actor` may start `action` on the item as they saw it (READY if so)."""
-    if not permissions.may_act_on_items(actor) or action not in STAFF_ACTIONS:
+    if not permissions.may_act_on_items(await current(env, actor)) or action not in STAFF_ACTIONS:
         return Outcome(Result.NOT_ALLOWED)
     item = await env.store.feedback.get(item_id)
     if item is None:
@@ -135,6 +144,7 @@ async def apply(
 ) -> Outcome:
     """Take a staff action on an item if it is still as the person saw it; tell the resident."""
     check_via(via)
+    actor = await current(env, actor)
     ready = await check(env, actor, item_id, action, seen_status=seen_status)
     if ready.result is not Result.READY:
         return ready

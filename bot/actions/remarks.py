@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.actions import permissions
-from bot.actions.items import Outcome, Result, check_via, length_problem, record
+from bot.actions.items import Outcome, Result, check_via, current, length_problem, record
 from handlers import notify
 from handlers.feedback_status import Action
 from storage.models import Staff
@@ -39,6 +39,7 @@ async def add_remark(
     env: notify.HasStore, actor: Staff | None, item_id: int, text: str, now: datetime, *, via: str
 ) -> Outcome:
     """Store a supervisor's remark on an item and tell the officials who handle it."""
+    actor = await current(env, actor)  # the role and the name as stored now
     loaded = await _load(env, actor, item_id, permissions.may_remark(actor), via)
     if loaded.result is not Result.READY:
         return loaded
@@ -62,6 +63,7 @@ async def acknowledge_remarks(
     env: notify.HasStore, actor: Staff | None, item_id: int, now: datetime, *, via: str
 ) -> Outcome:
     """Record that an official has read the remarks on an item (`count`: how many)."""
+    actor = await current(env, actor)  # the role and the name as stored now
     loaded = await _load(env, actor, item_id, permissions.may_acknowledge_remarks(actor), via)
     if loaded.result is not Result.READY:
         return loaded
