@@ -43,8 +43,8 @@ async def test_a_zalo_official_is_told_of_a_new_item_and_an_assignment_on_zalo(w
     await minh.taps("Mới")
     await minh.taps(f"1. {code}")
     await minh.taps("Giao xử lý")
-    answer = await minh.taps("Cán bộ Hà")
-    assert answer[0].text.startswith(f"Đã giao phản ánh {code} cho Cán bộ Hà.")
+    assert await minh.taps("Cán bộ Hà") == []  # the card, redrawn in place
+    assert minh.edited[0].text.startswith(f"Đã giao phản ánh {code} cho Cán bộ Hà.")
     await world.drain()
     [assigned] = [m for m in await ha.catch_up() if "được giao" in m.text]
     assert assigned.text.startswith(f"Anh/chị được giao xử lý phản ánh {code}.")
