@@ -132,7 +132,10 @@ class LoaXa:
         self.store = await Storage.open(settings.db, busy_timeout_ms=settings.db_busy_timeout_ms)
         vietnam_holidays().get(date.today())  # now, not in the first resident's deadline
         await sync_staff(self.store, self.commune)
-        self.router = Router(self.store, self.commune, flood_limit=settings.flood_limit)
+        self.router = Router(
+            self.store, self.commune, flood_limit=settings.flood_limit,
+            console_url=settings.console_url,
+        )  # fmt: skip
         self._timed = self.metrics.timed(self.router.handle)  # what the channels call
         web_app = web.Application(client_max_size=MAX_BODY)  # in every mode: /healthz, /metrics
         if settings.telegram_token is not None:
@@ -151,7 +154,10 @@ class LoaXa:
             self.store, self.channels, settings, report_when_settled(self.store, self.commune)
         )
         await self.delivery.start()
-        jobs = build_jobs(self.store, self.commune, self.backups, demo=self.demo)
+        jobs = build_jobs(
+            self.store, self.commune, self.backups, demo=self.demo,
+            console_url=settings.console_url,
+        )  # fmt: skip
         self.scheduler = Scheduler(self.store, self.commune.zone, jobs)
         if self.run_jobs:
             await self.scheduler.start()

@@ -23,12 +23,15 @@ def build_jobs(
     backup: backups.BackupPolicy | None = None,
     *,
     demo: bool = False,
+    console_url: str = "",
 ) -> list[Job]:
     """Return every job: deadline checks, survey rounds, housekeeping, the daily backup
-    (`demo`: campaigns also send unreviewed items, with their note)."""
+    (`demo`: campaigns also send unreviewed items, with their note; `console_url`: the staff
+    console's base URL, linked from staff pushes)."""
 
     async def deadlines(now: datetime) -> object:
-        return await check_deadlines(store, commune, now.astimezone(commune.zone).date())
+        today = now.astimezone(commune.zone).date()
+        return await check_deadlines(store, commune, today, console_url)
 
     async def surveys(now: datetime) -> dict[str, int]:
         """Open rounds that started and close rounds that ended, each exactly once."""

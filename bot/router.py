@@ -46,9 +46,11 @@ class Router:
         flows: Iterable[Flow] = FLOWS,
         clock: Callable[[], datetime] = utcnow,
         flood_limit: int = 20,
+        console_url: str = "",
     ) -> None:
         self.store = store
         self.commune = commune
+        self.console_url = console_url  # the staff console's base URL, for staff pushes' links
         self.clock = clock
         self.flood_limit = flood_limit
         self.flows = {flow.key: flow for flow in flows}
@@ -128,6 +130,7 @@ class Router:
         language = person.resident.language if person.resident else self.commune.language
         t = translator(language, self.commune.address)
         ctx = Context(msg, person, self.store, self.commune, t, now)
+        ctx.console_url = self.console_url
         ctx.commands = tuple(self.commands_for(person.role))
         if msg.kind is Kind.EDITED:
             ctx.say("error.edited")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.actions import permissions
 from bot.i18n import Translator
 from bot.messages import Choice, Inbound, Kind, Reply
 from storage.models import Role, Staff
@@ -22,7 +23,6 @@ Step = Callable[["Context"], Awaitable[str | None]]
 
 EVERYONE = frozenset(Role)
 STAFF = frozenset(Role) - {Role.RESIDENT}
-OFFICIALS = frozenset({Role.OFFICIAL, Role.LEADER, Role.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class Person:
     @property
     def is_official(self) -> bool:
         """An official, leader or admin on the staff list: may act, not only read."""
-        return self.role in OFFICIALS and self.staff is not None
+        return permissions.is_official(self.staff)
 
 
 @dataclass
@@ -84,6 +84,7 @@ class Context:
     switch_to: str | None = None  # start this flow (role-checked) once the step is done
     switch_args: str = ""  # ...as if its command had been typed with these arguments
     commands: tuple[str, ...] = ()  # the commands this person's role may use
+    console_url: str = ""  # the staff console's base URL, linked from staff pushes
 
     def say(self, key: str, *, choices: tuple[Choice, ...] = (), **values: Any) -> None:
         """Answer with the catalog sentence `key`, optionally with buttons."""

@@ -15,11 +15,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.actions import permissions
 from bot.messages import Kind, Reply
 from bot.outreach import parse_send_time
 from handlers import broadcast_send as sending
-from handlers.base import OFFICIALS, Context, Flow, make_choice, number
-from storage.models import Role, Topic
+from handlers.base import Context, Flow, make_choice, number
+from storage.models import Topic
 
 KEY = "tb"
 MAX_TEXT = 3000
@@ -277,9 +278,9 @@ async def cancel_scheduled(ctx: Context) -> str | None:
     """Cancels a scheduled broadcast before its time (its author, a leader or an admin)."""
     broadcast_id = number(ctx.arg)
     broadcast = await ctx.store.broadcasts.get(broadcast_id) if broadcast_id else None
-    staff = ctx.person.staff
-    mine = broadcast is not None and staff is not None and broadcast.author_id == staff.id
-    if broadcast is None or not (mine or ctx.person.role in (Role.LEADER, Role.ADMIN)):
+    if broadcast is None or not permissions.may_manage_broadcast(
+        ctx.person.staff, broadcast.author_id
+    ):
         ctx.say("outreach.bc_cannot_cancel")
         return None
     if broadcast.status != "queued" or broadcast.send_at <= ctx.now:
@@ -294,7 +295,7 @@ async def cancel_scheduled(ctx: Context) -> str | None:
 
 FLOW = Flow(
     key=KEY,
-    roles=OFFICIALS,
+    roles=permissions.OFFICIALS,
     start=start,
     steps={
         State.COMPOSE: compose,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from bot.actions import permissions
 from bot.messages import Kind, Reply
 from bot.text import snippet
 from handlers import consult_results, consult_staff
@@ -30,7 +31,8 @@ def reaches(consultation: Consultation, hamlet: str | None) -> bool:
 
 async def start(ctx: Context) -> str | None:
     """Shows officials their menu; shows residents the open consultations for their hamlet."""
-    if consult_staff.may_read(ctx):  # officials consult; supervision boards read results
+    # officials consult; supervision boards read results
+    if permissions.may_read_consultations(ctx.person.staff):
         return await consult_staff.menu(ctx)
     resident = ctx.person.resident
     mine = [

@@ -6,11 +6,12 @@ At closing the officials and leaders get the results; the conclusion goes to par
 
 from __future__ import annotations
 
+from bot.actions import permissions
 from bot.config import Commune
 from bot.i18n import translator
 from bot.messages import Reply
 from handlers.base import Context, number
-from handlers.consult_staff import LIMITS, _b, _text_step, may_read
+from handlers.consult_staff import LIMITS, _b, _text_step
 from storage import Storage
 from storage.models import Role
 from storage.outbox import Push
@@ -45,7 +46,7 @@ def results_text(t, consultation: Consultation, tally: dict, comments: list) -> 
 
 async def list_results(ctx: Context) -> str | None:
     """Lists every consultation for staff to open."""
-    if not may_read(ctx):
+    if not permissions.may_read_consultations(ctx.person.staff):
         ctx.say("error.not_allowed")
         return None
     every = await ctx.store.participation.consultations("open", "closed", "concluded")
@@ -65,7 +66,7 @@ async def show_results(ctx: Context) -> str | None:
     consultation = (
         await ctx.store.participation.consultation(number(ctx.arg)) if number(ctx.arg) else None
     )
-    if consultation is None or not may_read(ctx):
+    if consultation is None or not permissions.may_read_consultations(ctx.person.staff):
         ctx.say("error.not_allowed")
         return None
     repo = ctx.store.participation
@@ -73,9 +74,9 @@ async def show_results(ctx: Context) -> str | None:
         ctx.t, consultation, await repo.tally(consultation.id), await repo.comments(consultation.id)
     )
     buttons = []
-    if ctx.person.is_official and consultation.status == "open":
+    if permissions.may_consult(ctx.person.staff) and consultation.status == "open":
         buttons.append(_b(f"close:{consultation.id}", ctx.t("consult.close_button")))
-    if ctx.person.is_official and consultation.status == "closed":
+    if permissions.may_consult(ctx.person.staff) and consultation.status == "closed":
         buttons.append(_b(f"conclude:{consultation.id}", ctx.t("consult.conclude_button")))
     ctx.replies.append(Reply(text, choices=tuple(buttons)))
     return None
@@ -83,7 +84,7 @@ async def show_results(ctx: Context) -> str | None:
 
 async def close_now(ctx: Context) -> str | None:
     """Closes a consultation before its date and sends the results to officials and leaders."""
-    if not ctx.person.is_official or not number(ctx.arg):
+    if not permissions.may_consult(ctx.person.staff) or not number(ctx.arg):
         ctx.say("error.not_allowed")
         return None
     consultation = await ctx.store.participation.consultation(number(ctx.arg))
@@ -122,7 +123,8 @@ async def ask_conclusion(ctx: Context) -> str | None:
     consultation = (
         await ctx.store.participation.consultation(number(ctx.arg)) if number(ctx.arg) else None
     )
-    if not ctx.person.is_official or consultation is None or consultation.status != "closed":
+    allowed = permissions.may_consult(ctx.person.staff)
+    if not allowed or consultation is None or consultation.status != "closed":
         ctx.say("error.not_allowed")
         return None
     ctx.draft = {"consultation": consultation.id}
@@ -137,7 +139,8 @@ async def take_conclusion(ctx: Context) -> str | None:
         return "lk.conclusion"
     store, consultation_id = ctx.store, ctx.draft["consultation"]
     async with store.db.transaction():
-        allowed = ctx.person.is_official  # checked again: the role may have changed meanwhile
+        # checked again: the role may have changed meanwhile
+        allowed = permissions.may_consult(ctx.person.staff)
         if not allowed or not await store.participation.conclude(consultation_id, text):
             ctx.say("consult.not_open")
             return None

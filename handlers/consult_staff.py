@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from bot.actions import permissions
 from bot.i18n import Translator
 from bot.messages import Kind, Media, Reply
 from bot.outreach import push_to_residents
 from handlers.base import Context, make_choice, number
 from storage import Storage
-from storage.models import Role
 from storage.participation import Consultation
 
 KEY = "lk"
@@ -24,10 +24,6 @@ MAX_OPEN = timedelta(days=366)  # a consultation stays open a year at most
 FILE_BUDGET = 32 * 1024 * 1024  # bytes of attachment copies one consultation may queue
 
 
-def may_read(ctx: Context) -> bool:
-    return ctx.person.is_official or ctx.person.role is Role.SUPERVISOR
-
-
 def _b(data: str, label: str):
     return make_choice(f"{KEY}:{data}", label)
 
@@ -35,7 +31,7 @@ def _b(data: str, label: str):
 async def menu(ctx: Context) -> str | None:
     """Shows the staff menu: open a new consultation (officials) and the results."""
     buttons = [_b("results", ctx.t("consult.results_button"))]
-    if ctx.person.is_official:
+    if permissions.may_consult(ctx.person.staff):
         buttons.insert(0, _b("new", ctx.t("consult.new_button")))
     ctx.say("consult.staff_menu", choices=tuple(buttons))
     return None
@@ -51,7 +47,7 @@ def _text_step(ctx: Context, field: str, ask_key: str) -> str | None:
 
 async def new(ctx: Context) -> str | None:
     """Starts a new consultation: asks for its title."""
-    if not ctx.person.is_official:
+    if not permissions.may_consult(ctx.person.staff):
         ctx.say("error.not_allowed")
         return None
     ctx.draft = {}
@@ -186,7 +182,7 @@ async def confirm(ctx: Context) -> str | None:
     if ctx.action == "drop":
         ctx.say("consult.dropped")
         return None
-    if ctx.action != "send" or not ctx.person.is_official:
+    if ctx.action != "send" or not permissions.may_consult(ctx.person.staff):
         ctx.say("error.not_allowed")
         return None
     d = ctx.draft

@@ -30,12 +30,16 @@ class DeadlineRun:
     pushes: int = 0
 
 
-async def check_deadlines(store: Storage, commune: Commune, today: date) -> DeadlineRun:
-    """Remind handlers of items due soon and alert leaders about overdue ones."""
+async def check_deadlines(
+    store: Storage, commune: Commune, today: date, console_url: str = ""
+) -> DeadlineRun:
+    """Remind handlers of items due soon and alert leaders about overdue ones.
+
+    `console_url` is the staff console's base URL, for the links in the pushes."""
     calendar = work_calendar(commune)
     if not calendar.is_working_day(today):
         return DeadlineRun()
-    env = notify.Scope(store, commune)
+    env = notify.Scope(store, commune, console_url)
     horizon = calendar.add_working_days(today, commune.feedback.remind_days_before)
     staff = {s.id: s for s in await store.staff.list_all()}
     reminded = escalated = pushes = 0
@@ -58,10 +62,7 @@ async def _remind(
 ) -> int:
     """Remind the assignee, or the category's officials when nobody is assigned."""
     assignee = staff.get(item.assignee_id) if item.assignee_id else None
-    if assignee is not None and assignee.channel == notify.TELEGRAM:
-        chats = [assignee.user_id]
-    else:
-        chats = await notify.category_staff_chats(env, item.category)
+    chats = [assignee] if assignee is not None else await notify.category_staff(env, item.category)
     days = calendar.working_days_between(today, item.deadline)
     return await notify.tell_staff(
         env,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from bot.actions import permissions
 from bot.i18n import Translator, translator
 from bot.messages import Reply
 from bot.outreach import push_to_residents
@@ -41,7 +42,7 @@ def _b(data: str, label: str):
 async def start(ctx: Context) -> str | None:
     """Officials: announce a session or answer questions; residents: send a question."""
     dialogues = await ctx.store.dialogues.dialogues("announced")
-    if ctx.person.is_official:
+    if permissions.may_consult(ctx.person.staff):
         buttons = [_b("new", ctx.t("dialogue.new_button"))]
         buttons += [
             _b(f"qs:{d.id}", ctx.t("dialogue.questions_button", topic=d.topic)) for d in dialogues
@@ -63,7 +64,7 @@ async def start(ctx: Context) -> str | None:
 
 async def new(ctx: Context) -> str | None:
     """Starts announcing a dialogue: asks for its topic."""
-    if not ctx.person.is_official:
+    if not permissions.may_consult(ctx.person.staff):
         ctx.say("error.not_allowed")
         return None
     ctx.say("dialogue.ask_topic", min=LIMITS["topic"][0], max=LIMITS["topic"][1])
@@ -107,7 +108,7 @@ async def take_when(ctx: Context) -> str | None:
 
 async def confirm(ctx: Context) -> str | None:
     """Commits the dialogue and its announcement to residents."""
-    if ctx.action != "send" or not ctx.person.is_official:
+    if ctx.action != "send" or not permissions.may_consult(ctx.person.staff):
         ctx.say("dialogue.dropped")
         return None
     d, store = ctx.draft, ctx.store
@@ -155,7 +156,7 @@ async def take_question(ctx: Context) -> str | None:
 async def questions(ctx: Context) -> str | None:
     """Shows officials a dialogue's questions, grouped by hamlet, to answer one by one."""
     dialogue = await ctx.store.dialogues.dialogue(number(ctx.arg)) if number(ctx.arg) else None
-    if not ctx.person.is_official or dialogue is None:
+    if not permissions.may_consult(ctx.person.staff) or dialogue is None:
         ctx.say("error.not_allowed")
         return None
     asked = await ctx.store.dialogues.questions(dialogue.id)
@@ -179,7 +180,7 @@ async def questions(ctx: Context) -> str | None:
 
 async def pick_question(ctx: Context) -> str | None:
     """Asks the official for the answer given at the session to one question."""
-    if not ctx.person.is_official or not number(ctx.arg):
+    if not permissions.may_consult(ctx.person.staff) or not number(ctx.arg):
         ctx.say("error.not_allowed")
         return None
     ctx.draft = {"question": number(ctx.arg)}
@@ -191,7 +192,7 @@ async def take_answer(ctx: Context) -> str | None:
     """Records the answer to the question."""
     if (text := ctx.typed(LIMITS["answer"], "dialogue.ask_answer")) is None:
         return State.ANSWER
-    if not ctx.person.is_official:
+    if not permissions.may_consult(ctx.person.staff):
         ctx.say("error.not_allowed")
         return None
     if await ctx.store.dialogues.answer(ctx.draft["question"], text, ctx.person.staff.id):
@@ -204,7 +205,7 @@ async def take_answer(ctx: Context) -> str | None:
 async def publish(ctx: Context) -> str | None:
     """Publishes the answers: each asker receives their own question's answer."""
     dialogue = await ctx.store.dialogues.dialogue(number(ctx.arg)) if number(ctx.arg) else None
-    if not ctx.person.is_official or dialogue is None:
+    if not permissions.may_consult(ctx.person.staff) or dialogue is None:
         ctx.say("error.not_allowed")
         return None
     store = ctx.store

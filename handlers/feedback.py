@@ -385,7 +385,7 @@ async def _submit(ctx: Context):
         anonymous=bool(d.get("anonymous")) and d["kind"] not in FORMAL,
         complainant_name=d.get("name") if d["kind"] in FORMAL else None,
     )
-    officials = await notify.category_staff_chats(ctx, category.id)
+    officials = await notify.category_staff(ctx, category.id)
     async with ctx.store.db.transaction():
         item = await ctx.store.feedback.create(new, d.get("media", []), msg.user_id)
         await notify.announce_new(ctx, item, officials)

@@ -7,6 +7,7 @@ in progress. Supervisors read items and add remarks (handlers/supervision.py); t
 
 from __future__ import annotations
 
+from bot.actions import permissions
 from bot.messages import Reply
 from bot.text import snippet
 from handlers import supervision
@@ -14,7 +15,6 @@ from handlers.base import Context, Flow, make_choice, number
 from handlers.feedback_status import CLOSED, OPEN, Status
 from handlers.inbox_actions import assign_to, choose_action, take_text
 from handlers.inbox_view import (
-    ACTORS,
     KEY,
     State,
     category_name,
@@ -25,7 +25,6 @@ from handlers.inbox_view import (
     text_of,
 )
 from storage.feedback import InboxFilter
-from storage.models import Role
 
 PAGE_SIZE = 5
 SNIPPET = 80  # characters of the description on a list line
@@ -232,7 +231,7 @@ async def on_press(ctx: Context) -> str | None:
 
 FLOW = Flow(
     key=KEY,
-    roles=ACTORS | {Role.SUPERVISOR},  # supervisors read and remark; is_official guards actions
+    roles=permissions.READERS,  # supervisors read and remark; the action layer guards actions
     start=start,
     steps={
         State.BROWSE: on_press,

@@ -10,18 +10,20 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
+from bot.actions import items, permissions, remarks
 from bot.config import Commune
 from bot.i18n import Translator
 from bot.messages import Choice, Media, Reply
 from bot.text import snippet
 from bot.workdays import WorkCalendar
-from handlers.base import OFFICIALS, Context, make_choice
-from handlers.feedback_status import OPEN, STAFF_ACTIONS, Action, Status, staff_actions_for
+from handlers.base import Context, make_choice
+from handlers.feedback_status import OPEN, STAFF_ACTIONS, Action
+from handlers.notify import text_of
 from storage.feedback import Event, FeedbackItem
 from storage.models import Staff
 
 KEY = "hs"
-ACTORS = OFFICIALS  # who may act on items; checked again on every action
+ACTORS = permissions.OFFICIALS  # who may act on items; checked again on every action
 HISTORY_TEXT_LIMIT = 500  # characters of an answer or note quoted in the history
 
 
@@ -64,11 +66,6 @@ def place_of(t: Translator, item: FeedbackItem) -> str:
     if item.latitude is not None and item.longitude is not None:
         parts.append(t("inbox.place_map", link=map_link(item.latitude, item.longitude)))
     return ", ".join(dict.fromkeys(parts)) or t("inbox.place_unknown")
-
-
-def text_of(t: Translator, item: FeedbackItem) -> str:
-    """The item's text as staff see it: a marker once its sender erased their data."""
-    return t("fb.erased_text") if item.erased_at else item.description
 
 
 def due_short(ctx: Context, item: FeedbackItem, today: date) -> str:
@@ -190,20 +187,43 @@ def _event_line(ctx: Context, event: Event) -> str:
 
 async def history(ctx: Context, item: FeedbackItem) -> str:
     """Write an item's history for staff, internal notes marked as such."""
-    from handlers.supervision import sees_internal_notes
-
-    events = await ctx.store.feedback.events(item.id, include_internal=sees_internal_notes(ctx))
+    include = permissions.sees_internal_notes(ctx.person.staff, ctx.commune)
+    events = await ctx.store.feedback.events(item.id, include_internal=include)
     return "\n".join([ctx.t("inbox.history_title"), *(_event_line(ctx, e) for e in events)])
 
 
 def action_buttons(ctx: Context, item: FeedbackItem) -> list[Choice]:
     """The actions this person may take on the item in its current status."""
-    if not ctx.person.is_official:
-        return []
     return [
         make_choice(f"{KEY}:act:{action}:{item.id}", ctx.t(f"inbox.do_{action}"))
-        for action in staff_actions_for(Status(item.status))
+        for action in items.available(ctx.person.staff, item)
     ]
+
+
+async def remarks_text(ctx: Context, item: FeedbackItem) -> str:
+    """List an item's supervision remarks and whether an official has seen each."""
+    found = await ctx.store.dialogues.remarks(item.id)
+    if not found:
+        return ""
+    lines = [ctx.t("supervision.title")]
+    for remark in found:
+        seen = (
+            ctx.t("supervision.seen_by", name=remark.acknowledged_by)
+            if remark.acknowledged_by
+            else ctx.t("supervision.not_seen")
+        )
+        lines.append(ctx.t("supervision.line", name=remark.staff_name, text=remark.text, seen=seen))
+    return "\n".join(lines)
+
+
+async def remark_buttons(ctx: Context, item: FeedbackItem) -> list[Choice]:
+    """A supervisor may remark; an official acknowledges remarks not yet seen."""
+    staff = ctx.person.staff
+    if permissions.may_remark(staff):
+        return [make_choice(f"{KEY}:remark:{item.id}", ctx.t("supervision.add"))]
+    if permissions.may_acknowledge_remarks(staff) and await remarks.pending(ctx, item.id):
+        return [make_choice(f"{KEY}:ack:{item.id}", ctx.t("supervision.acknowledge"))]
+    return []
 
 
 def back_buttons(ctx: Context) -> list[Choice]:
@@ -220,12 +240,10 @@ async def show_item(ctx: Context, item: FeedbackItem, notice: str = "") -> str:
     staff = await staff_by_id(ctx)
     photos = len(await ctx.store.media.for_feedback(item.id))
     voices = len(await ctx.store.media.voices_for_feedback(item.id))
-    from handlers import supervision
-
-    remarks = await supervision.remarks_text(ctx, item)
-    parts = [notice, await details(ctx, item, staff, photos), await history(ctx, item), remarks]
+    board = await remarks_text(ctx, item)
+    parts = [notice, await details(ctx, item, staff, photos), await history(ctx, item), board]
     text = "\n\n".join(p for p in parts if p) + "\n\n" + ctx.t("inbox.what_next")
-    extra = await supervision.buttons(ctx, item)
+    extra = await remark_buttons(ctx, item)
     media = (
         [make_choice(f"{KEY}:media:{item.id}", ctx.t("inbox.show_media"))]
         if photos or voices

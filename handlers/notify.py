@@ -1,7 +1,9 @@
 """Pushes about feedback: to the sender, to the officials in charge, to leaders.
 
 Every push goes through the outbox (durable, rate-limited, retried); nothing here sends.
-Texts shown to staff never name the sender of an anonymous item.
+Texts shown to staff never name the sender of an anonymous item. Each staff member is told
+on their own channel (Telegram, Zalo, the Zalo OA), with a link to the item in the web console;
+the texts are plain, and the open button becomes a numbered line on Zalo.
 
 The helpers take anything with a `store` and a `commune`: a step's Context, or a `Scope`
 built by code that runs without a conversation (the scheduler's deadline checks).
@@ -13,12 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.i18n import translator
+from bot.i18n import Translator, translator
 from bot.messages import Choice, Reply
+from bot.web.urls import item_url
 from handlers.base import make_choice
-from handlers.inbox_view import text_of
 from storage.feedback import FeedbackItem
-from storage.models import Role
+from storage.models import Role, Staff
 from storage.outbox import Push
 
 if TYPE_CHECKING:
@@ -30,10 +32,12 @@ URGENT = 0
 
 
 class HasStore(Protocol):
-    """What the helpers need: the storage and the commune (a Context has both)."""
+    """What the helpers need: the storage, the commune and the console's base URL (a Context
+    has all three; an empty URL leaves the console link out)."""
 
     store: Storage
     commune: Commune
+    console_url: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +46,12 @@ class Scope:
 
     store: Storage
     commune: Commune
+    console_url: str = ""
+
+
+def text_of(t: Translator, item: FeedbackItem) -> str:
+    """The item's text as staff see it: a marker once its sender erased their data."""
+    return t("fb.erased_text") if item.erased_at else item.description
 
 
 def summary(env: HasStore, item: FeedbackItem) -> str:
@@ -67,24 +77,18 @@ def open_button(env: HasStore, item: FeedbackItem) -> Choice:
     return make_choice(f"hs:open:{item.id}", translator(env.commune.language)("fb.open_item"))
 
 
-async def announce_new(env: HasStore, item: FeedbackItem, chats: Iterable[str]) -> int:
+async def announce_new(env: HasStore, item: FeedbackItem, staff: Iterable[Staff]) -> int:
     """Tell the staff group and the officials in charge of the category about a new item.
 
-    `chats` are those officials' (`category_staff_chats`), read before the item's
-    transaction so that the transaction holds the write lock no longer than it writes.
+    `staff` are those officials (`category_staff`), read before the item's transaction so
+    that the transaction holds the write lock no longer than it writes.
     """
     t = translator(env.commune.language)
-    reply = Reply(
-        t("fb.new_for_staff") + "\n" + summary(env, item), choices=(open_button(env, item),)
-    )
-    chats = set(chats)
-    pushes = [
-        Push(TELEGRAM, chat, reply, kind="notify", source=f"fb:{item.id}:new", priority=URGENT)
-        for chat in sorted(chats)
-    ]
+    text = t("fb.new_for_staff") + "\n" + summary(env, item)
+    pushes = _staff_pushes(env, staff, item, text, kind="notify", source=f"fb:{item.id}:new")
     group = env.commune.feedback.staff_group_chat
     if group:
-        group_reply = Reply(reply.text)  # buttons in a group would let anyone press them
+        group_reply = Reply(text)  # buttons in a group would let anyone press them
         pushes.append(
             Push(
                 TELEGRAM,
@@ -98,21 +102,41 @@ async def announce_new(env: HasStore, item: FeedbackItem, chats: Iterable[str]) 
     return await env.store.outbox.enqueue(pushes)
 
 
-async def category_staff_chats(env: HasStore, category_id: str) -> list[str]:
-    """Return the Telegram chats of the officials in charge of a category.
+async def category_staff(env: HasStore, category_id: str) -> list[Staff]:
+    """Return the officials in charge of a category, on whatever channel each one uses.
 
     The officials the commune file names for it; else every official; else the leaders.
     """
     category = env.commune.category(category_id)
     officials = await env.store.staff.list_by_role(Role.OFFICIAL)
     named = [s for s in officials if category and s.user_id in category.staff]
-    chosen = named or officials or await env.store.staff.list_by_role(Role.LEADER)
-    return [s.user_id for s in chosen if s.channel == TELEGRAM]
+    return named or officials or await env.store.staff.list_by_role(Role.LEADER)
+
+
+async def handlers_of(env: HasStore, item: FeedbackItem) -> list[Staff]:
+    """Return who handles an item: its assignee if still on staff, else the category's."""
+    assignee = await env.store.staff.get(item.assignee_id) if item.assignee_id else None
+    return [assignee] if assignee is not None else await category_staff(env, item.category)
+
+
+def _staff_pushes(
+    env: HasStore, staff: Iterable[Staff], item: FeedbackItem, text: str, *, kind: str, source: str
+) -> list[Push]:
+    """One push per staff member, on their own channel: the text, the console link, a button."""
+    t = translator(env.commune.language)
+    if env.console_url:
+        text += "\n" + t("fb.console_link", url=item_url(env.console_url, item.code))
+    reply = Reply(text, choices=(open_button(env, item),))
+    chats = sorted({(s.channel, s.user_id) for s in staff})
+    return [
+        Push(channel, chat, reply, kind=kind, source=source, priority=URGENT)
+        for channel, chat in chats
+    ]
 
 
 async def tell_staff(
     env: HasStore,
-    chats: Iterable[str],
+    staff: Iterable[Staff],
     item: FeedbackItem,
     key: str,
     source: str,
@@ -120,17 +144,12 @@ async def tell_staff(
     kind: str = "notify",
     **values: Any,
 ) -> int:
-    """Tell staff chats about an item: a sentence, the item's summary and an open button."""
+    """Tell staff about an item: a sentence, the item's summary, its link and an open button."""
     t = translator(env.commune.language)
-    reply = Reply(
-        t(key, code=item.code, **values) + "\n" + summary(env, item),
-        choices=(open_button(env, item),),
+    text = t(key, code=item.code, **values) + "\n" + summary(env, item)
+    return await env.store.outbox.enqueue(
+        _staff_pushes(env, staff, item, text, kind=kind, source=source)
     )
-    pushes = [
-        Push(TELEGRAM, chat, reply, kind=kind, source=source, priority=URGENT)
-        for chat in sorted(set(chats))
-    ]
-    return await env.store.outbox.enqueue(pushes)
 
 
 async def tell_leaders(
@@ -138,8 +157,7 @@ async def tell_leaders(
 ) -> int:
     """Alert every leader about an item (reopened, overdue), with a button to open it."""
     leaders = await env.store.staff.list_by_role(Role.LEADER)
-    chats = [s.user_id for s in leaders if s.channel == TELEGRAM]
-    return await tell_staff(env, chats, item, key, source, kind="alert", **values)
+    return await tell_staff(env, leaders, item, key, source, kind="alert", **values)
 
 
 async def tell_sender(

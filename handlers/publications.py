@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from bot.actions import permissions
 from bot.messages import Kind, Reply
-from handlers.base import OFFICIALS, Context, Flow, make_choice, number
+from handlers.base import Context, Flow, make_choice, number
 from handlers.publications_announce import VIEW_ONLY, announce
 from handlers.publications_browse import category_label, show_day
 from storage.publications import CATEGORIES, NotWithdrawable, uploader_key
@@ -273,7 +274,7 @@ async def in_menu(ctx: Context) -> str | None:
 
 FLOW = Flow(
     key=KEY,
-    roles=OFFICIALS,
+    roles=permissions.OFFICIALS,
     start=start,
     steps={
         State.MENU: in_menu,

@@ -207,18 +207,11 @@ async def _alert_leaders(ctx: Context, rating: NewRating, rating_id: int) -> Non
         contact=contact,
     )
     leaders = await ctx.store.staff.list_by_role(Role.LEADER)
-    pushes = [
-        Push(
-            "telegram",
-            s.user_id,
-            Reply(text),
-            kind="alert",
-            source=f"rating:{rating_id}",
-            priority=0,
-        )
+    pushes = [  # each leader on their own channel (Telegram or Zalo)
+        Push(s.channel, s.user_id, Reply(text), kind="alert", source=f"rating:{rating_id}",
+             priority=0)
         for s in leaders
-        if s.channel == "telegram"
-    ]
+    ]  # fmt: skip
     await ctx.store.outbox.enqueue(pushes)
 
 

@@ -6,8 +6,9 @@ default, or the week typed after the command ("/baocao 2026-W47").
 
 from __future__ import annotations
 
+from bot.actions import permissions
 from bot.digest.period import Period
-from handlers.base import OFFICIALS, Context, Flow
+from handlers.base import Context, Flow
 
 KEY = "bc"
 
@@ -33,7 +34,7 @@ async def send_digest(ctx: Context) -> str | None:
 
 FLOW = Flow(
     key=KEY,
-    roles=OFFICIALS,
+    roles=permissions.OFFICIALS,
     start=send_digest,
     commands=("baocao",),
     menu="menu.report",

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from bot.actions import permissions
 from handlers.base import Context, Flow
-from storage.models import Role
 
 KEY = "tk"
-READERS = frozenset({Role.SUPERVISOR, Role.OFFICIAL, Role.LEADER, Role.ADMIN})
 
 
 async def show(ctx: Context) -> str | None:
@@ -27,7 +26,7 @@ async def show(ctx: Context) -> str | None:
 
 FLOW = Flow(
     key=KEY,
-    roles=READERS,
+    roles=permissions.READERS,
     start=show,
     commands=("thongke",),
     menu="menu.stats",

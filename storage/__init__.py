@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from storage.audit import AuditLog
 from storage.broadcasts import Broadcasts
 from storage.connections import is_transient
 from storage.content import ContentRepo
@@ -50,6 +51,7 @@ class Storage:
         self.deliveries = ContentDeliveries(db)
         self.broadcasts = Broadcasts(db)
         self.oa_window = OaWindowStore(db)
+        self.audit = AuditLog(db)
         self.erasure = Erasure(db, self.residents, self.outbox)
 
     @classmethod

@@ -35,6 +35,11 @@ class StaffRepo:
         )
         return _to_staff(row) if row else None
 
+    async def get(self, staff_id: int) -> Staff | None:
+        """Return a staff member by id, or None (removed from staff)."""
+        row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM staff WHERE id = ?", (staff_id,))
+        return _to_staff(row) if row else None
+
     async def list_all(self) -> list[Staff]:
         """Return every staff member, by role then name."""
         rows = await self.db.fetchall(f"SELECT {_COLUMNS} FROM staff ORDER BY role, name")

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.actions import permissions
 from bot.config import load_commune
 from bot.digest.build import build_digest
 from bot.digest.period import Period
@@ -26,7 +27,7 @@ from handlers import FLOWS
 from handlers.feedback_status import STAFF_ACTIONS
 from storage import Storage
 from storage.db import utcnow
-from storage.models import Role
+from storage.models import Role, Staff
 from tests.desk import CHANNEL, Caller, Desk, Town, seed_town
 
 NOT_ALLOWED = "Chức năng này không dành cho ông/bà."
@@ -344,3 +345,65 @@ async def test_no_staff_role_ever_sees_who_sent_an_anonymous_item(desk, tmp_path
     for where, text in readable.items():
         for secret in (XUAN[0], "Xuân", XUAN[1], TAM, "Tám", HEAD[0], HEAD[1]):
             assert secret not in text, f"{secret!r} in the {where}"
+
+
+# Each permission question (bot/actions/permissions.py) -> the roles answered yes. A resident
+# or a stranger has no staff record (None): every question is no. The web console's routes
+# rely on this table as the chat flows do.
+SUPERVISOR = frozenset({Role.SUPERVISOR})
+SENIORS = frozenset({Role.LEADER, Role.ADMIN})
+PERMISSIONS = {
+    "is_official": OFFICIALS,
+    "may_use_console": BOARDS_AND_OFFICIALS,
+    "may_read_items": BOARDS_AND_OFFICIALS,
+    "may_act_on_items": OFFICIALS,
+    "may_be_assigned": frozenset({Role.OFFICIAL, Role.LEADER}),
+    "may_acknowledge_remarks": OFFICIALS,
+    "may_remark": SUPERVISOR,
+    "may_broadcast": OFFICIALS,
+    "may_publish": OFFICIALS,
+    "may_consult": OFFICIALS,
+    "may_read_consultations": BOARDS_AND_OFFICIALS,
+    "may_read_reports": OFFICIALS,
+    "may_review_content": SENIORS,
+    "may_manage_staff": frozenset({Role.ADMIN}),
+}
+
+
+def _staff_of(role: Role, staff_id: int = 7):
+    if role is Role.RESIDENT:
+        return None
+    return Staff(staff_id, CHANNEL, str(staff_id), f"{role} {staff_id}", role, None, "cli")
+
+
+def test_every_permission_question_is_in_the_table():
+    asked = {n for n in dir(permissions) if n.startswith(("may_", "is_", "sees_"))}
+    assert asked == set(PERMISSIONS) | {"sees_internal_notes", "may_manage_broadcast"}
+
+
+@pytest.mark.parametrize("question", sorted(PERMISSIONS))
+@pytest.mark.parametrize("role", list(Role))
+def test_each_permission_answers_each_role_as_the_table_says(question, role):
+    answer = getattr(permissions, question)(_staff_of(role))
+    assert answer is (role in PERMISSIONS[question]), (question, role)
+
+
+@pytest.mark.parametrize("boards_read_notes", [False, True])
+@pytest.mark.parametrize("role", list(Role))
+def test_internal_notes_are_for_officials_and_boards_only_where_the_commune_allows(
+    role, boards_read_notes
+):
+    commune = load_commune(None)[0].model_copy(
+        update={"supervisors_see_internal_notes": boards_read_notes}
+    )
+    expected = role in OFFICIALS or (role is Role.SUPERVISOR and boards_read_notes)
+    assert permissions.sees_internal_notes(_staff_of(role), commune) is expected
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_a_broadcast_is_managed_by_its_official_author_and_by_leaders_and_admins(role):
+    me = _staff_of(role, staff_id=7)
+    own = permissions.may_manage_broadcast(me, author_id=7)
+    other = permissions.may_manage_broadcast(me, author_id=8)
+    assert own is (role in OFFICIALS), role
+    assert other is (role in SENIORS), role

@@ -126,3 +126,23 @@ async def test_reminders_count_working_days_over_tet(store, commune):
     assert run.reminded == 1
     text = (await chats(store, f"sla:remind:{after_tet.id}:2027-02-11"))["101"]
     assert "còn 1 ngày làm việc" in text
+
+
+async def test_staff_on_zalo_are_reminded_and_alerted_on_zalo_with_the_console_link(
+    store, commune
+):
+    ha = await store.staff.upsert("zalo", "za-101", "Cán bộ Hà", Role.OFFICIAL)
+    await store.staff.upsert("zalo", "za-201", "Chủ tịch Lành", Role.LEADER)
+    mine = await item(store, date(2026, 3, 11), assignee=ha)
+    late = await item(store, date(2026, 3, 6), assignee=ha)
+
+    await check_deadlines(store, commune, TUESDAY, "https://xa.example.vn")
+
+    [reminder] = await store.outbox.list_by_source(f"sla:remind:{mine.id}:2026-03-11")
+    [alert] = await store.outbox.list_by_source(f"sla:overdue:{late.id}:2026-03-10")
+    assert (reminder.channel, reminder.chat_id) == ("zalo", "za-101")
+    assert (alert.channel, alert.chat_id) == ("zalo", "za-201")
+    for row, code in ((reminder, mine.code), (alert, late.code)):
+        assert row.reply.text.endswith(
+            f"\nXem trên trang cán bộ: https://xa.example.vn/web/items/{code}"
+        )

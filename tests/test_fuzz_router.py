@@ -334,7 +334,9 @@ def assert_no_escape(
     outbox_before = keyed(before["outbox"])
     for row in after["outbox"]:
         assert row["id"] in outbox_before, f"{caller.name} queued a {row['kind']}"
-        if row["resident_id"] not in residents:  # their own /dung may cancel their own rows
+        # Their own /dung may cancel their own rows, and /xoadulieu also unlinks them from
+        # those rows: whose a row is, is read from before.
+        if outbox_before[row["id"]]["resident_id"] not in residents:
             assert row == outbox_before[row["id"]]
 
     remarks_before = keyed(before["supervision_remarks"])

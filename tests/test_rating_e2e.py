@@ -75,13 +75,18 @@ async def test_quick_rating_and_one_rating_per_visit(world):
 
 async def test_low_rating_alerts_leaders_with_the_comment(world):
     leader = await world.staff("Chủ tịch xã", Role.LEADER)
+    await world.store.staff.upsert("zalo", "za-7", "Phó chủ tịch xã", Role.LEADER)  # on Zalo
     lan = world.resident("Lan")
     await onboard(lan)
     await lan.says("/danhgia")
     await rate_fully(lan, scores=(4, 4, 1, 3, 3), comment="Cán bộ bắt chờ cả buổi sáng")
     await lan.taps("Đồng ý để xã liên hệ")
-    payloads = await world.store.db.fetchall("SELECT chat_id, kind, payload FROM outbox")
-    assert [(r["chat_id"], r["kind"]) for r in payloads] == [(str(leader.id), "alert")]
+    payloads = await world.store.db.fetchall(
+        "SELECT channel, chat_id, kind, payload FROM outbox ORDER BY channel"
+    )
+    assert [(r["channel"], r["chat_id"], r["kind"]) for r in payloads] == [
+        ("telegram", str(leader.id), "alert"), ("zalo", "za-7", "alert"),
+    ]  # fmt: skip
     assert "Cán bộ bắt chờ cả buổi sáng" in payloads[0]["payload"]
     assert "Sự phục vụ của công chức: 1" in payloads[0]["payload"]
     assert await world.store.db.fetchval("SELECT contact_ok FROM ratings") == 1

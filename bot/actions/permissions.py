@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 OFFICIALS = frozenset({Role.OFFICIAL, Role.LEADER, Role.ADMIN})
 READERS = OFFICIALS | {Role.SUPERVISOR}
 SENIORS = frozenset({Role.LEADER, Role.ADMIN})
+ASSIGNABLE = frozenset({Role.OFFICIAL, Role.LEADER})  # who an item may be given to
 
 
 def _role(staff: Staff | None) -> Role | None:
@@ -38,6 +39,16 @@ def may_read_items(staff: Staff | None) -> bool:
 
 def may_act_on_items(staff: Staff | None) -> bool:
     """Acknowledge, assign, answer, note, resolve, transfer, reject."""
+    return is_official(staff)
+
+
+def may_be_assigned(staff: Staff | None) -> bool:
+    """Be given an item to handle: officials and leaders (an admin only assigns to self)."""
+    return _role(staff) in ASSIGNABLE
+
+
+def may_acknowledge_remarks(staff: Staff | None) -> bool:
+    """Record that the supervision remarks on an item were read: those who act on items."""
     return is_official(staff)
 
 
