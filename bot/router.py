@@ -58,6 +58,7 @@ class Router:
         self._recent: dict[SessionKey, deque[float]] = {}
         self._warned: dict[SessionKey, float] = {}
         self.errors = 0  # updates whose handling raised (answered with a plain sentence)
+        self.console_url = ""  # the web console's base URL (set once the HTTP server listens)
 
     def commands_for(self, role: Role) -> list[str]:
         """List the commands a role may use, in menu order."""
@@ -129,6 +130,7 @@ class Router:
         t = translator(language, self.commune.address)
         ctx = Context(msg, person, self.store, self.commune, t, now)
         ctx.commands = tuple(self.commands_for(person.role))
+        ctx.console_url = self.console_url
         if msg.kind is Kind.EDITED:
             ctx.say("error.edited")
             return ctx.replies

@@ -19,6 +19,7 @@ from handlers import (
     subscriptions,
     survey,
     tracking,
+    web,
 )
 
 FLOWS = (
@@ -40,6 +41,7 @@ FLOWS = (
     publications_browse.FLOW,
     privacy.FLOW,
     question.FLOW,
+    web.FLOW,
     basics.HELP,
     basics.CANCEL,
     basics.STOP,

@@ -84,6 +84,7 @@ class Context:
     switch_to: str | None = None  # start this flow (role-checked) once the step is done
     switch_args: str = ""  # ...as if its command had been typed with these arguments
     commands: tuple[str, ...] = ()  # the commands this person's role may use
+    console_url: str = ""  # the web console's base URL, for sign-in links
 
     def say(self, key: str, *, choices: tuple[Choice, ...] = (), **values: Any) -> None:
         """Answer with the catalog sentence `key`, optionally with buttons."""
