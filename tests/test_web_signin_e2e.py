@@ -61,7 +61,7 @@ async def test_an_official_signs_in_from_the_link_the_bot_sent(world, http):
     for _ in range(2):
         async with http.get(link) as page:
             text = await page.text()
-        assert "Đăng nhập" in text and "<form method=\"post\"" in text
+        assert "Đăng nhập" in text and '<form method="post"' in text
         assert page.headers["X-Frame-Options"] == "DENY"
         assert "default-src 'self'" in page.headers["Content-Security-Policy"]
         assert page.headers["Cache-Control"] == "no-store"
@@ -78,9 +78,12 @@ async def test_an_official_signs_in_from_the_link_the_bot_sent(world, http):
     token = link.rsplit("/", 1)[1]
     stored = await world.store.db.fetchall("SELECT token_hash FROM web_tokens")
     assert [r["token_hash"] for r in stored] == [digest(token)]
-    assert await world.store.db.fetchval(
-        "SELECT COUNT(*) FROM web_sessions WHERE id_hash = ?", (digest(cookie.value),)
-    ) == 1
+    assert (
+        await world.store.db.fetchval(
+            "SELECT COUNT(*) FROM web_sessions WHERE id_hash = ?", (digest(cookie.value),)
+        )
+        == 1
+    )
     audit = await world.store.web_sessions.audit()
     assert [(a.staff_name, a.action) for a in audit] == [("Hoa", "sign_in")]
 
@@ -130,8 +133,11 @@ async def test_a_cross_site_post_is_refused(world, http, origin):
 
     # Signed in properly, a POST from another site cannot sign the person out either.
     assert (await press_sign_in(http, world, link))[0] == 303
-    async with http.post(base_of(world) + urls.LOGOUT, data={"csrf": "x"},
-                         headers={} if origin is None else {"Origin": origin}) as answer:
+    async with http.post(
+        base_of(world) + urls.LOGOUT,
+        data={"csrf": "x"},
+        headers={} if origin is None else {"Origin": origin},
+    ) as answer:
         assert answer.status == 403
     assert (await open_page(http, world, urls.INBOX))[0] == 200
 
@@ -140,8 +146,9 @@ async def test_a_post_without_the_session_csrf_token_is_refused(world, http):
     hoa = await world.staff("Hoa", Role.OFFICIAL)
     link = link_in((await hoa.says("/web"))[0].text)
     assert (await press_sign_in(http, world, link))[0] == 303
-    async with http.post(base_of(world) + urls.LOGOUT, data={"csrf": "forged"},
-                         headers={"Origin": base_of(world)}) as answer:
+    async with http.post(
+        base_of(world) + urls.LOGOUT, data={"csrf": "forged"}, headers={"Origin": base_of(world)}
+    ) as answer:
         assert answer.status == 403
     assert (await open_page(http, world, urls.INBOX))[0] == 200
 
@@ -153,13 +160,16 @@ async def test_signing_out_ends_the_session(world, http):
     cookie = next(c for c in http.cookie_jar if c.key == COOKIE).value
     _, inbox = await open_page(http, world, urls.INBOX)
     csrf = re.search(r'name="csrf" value="([^"]+)"', inbox).group(1)
-    async with http.post(base_of(world) + urls.LOGOUT, data={"csrf": csrf},
-                         headers={"Origin": base_of(world)}) as answer:
+    async with http.post(
+        base_of(world) + urls.LOGOUT, data={"csrf": csrf}, headers={"Origin": base_of(world)}
+    ) as answer:
         assert answer.status == 200 and "Đã đăng xuất" in await answer.text()
     # The old cookie, replayed, no longer opens anything.
-    async with aiohttp.ClientSession(cookies={COOKIE: cookie}) as replay:
-        async with replay.get(base_of(world) + urls.INBOX, allow_redirects=False) as page:
-            assert page.status == 401 and "gửi lệnh /web" in await page.text()
+    async with (
+        aiohttp.ClientSession(cookies={COOKIE: cookie}) as replay,
+        replay.get(base_of(world) + urls.INBOX, allow_redirects=False) as page,
+    ):
+        assert page.status == 401 and "gửi lệnh /web" in await page.text()
     actions = [a.action for a in await world.store.web_sessions.audit()]
     assert actions == ["sign_out", "sign_in"]
 
@@ -193,12 +203,11 @@ async def test_an_item_link_lands_on_the_item_after_sign_in(world, http):
 
 async def test_only_local_console_paths_are_remembered(world, http):
     hoa = await world.staff("Hoa", Role.OFFICIAL)
-    async with aiohttp.ClientSession(
-        cookies={"loaxa_next": "//evil.example/web/x"}
-    ) as visitor:
+    async with aiohttp.ClientSession(cookies={"loaxa_next": "//evil.example/web/x"}) as visitor:
         link = link_in((await hoa.says("/web"))[0].text)
-        async with visitor.post(link, headers={"Origin": base_of(world)},
-                                allow_redirects=False) as answer:
+        async with visitor.post(
+            link, headers={"Origin": base_of(world)}, allow_redirects=False
+        ) as answer:
             assert answer.headers["Location"] == urls.INBOX
 
 

@@ -14,9 +14,11 @@ async def test_a_zalo_official_gets_a_link_that_signs_in(world):  # noqa: F811
     await world.store.staff.upsert("zalo", minh.id, "Minh", Role.OFFICIAL)
     answer = await minh.says("/web")
     link = link_in(" ".join(sent.text for sent in answer))
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        async with http.post(link, headers={"Origin": base_of(world)}) as page:
-            text = await page.text()
+    async with (
+        aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http,
+        http.post(link, headers={"Origin": base_of(world)}) as page,
+    ):
+        text = await page.text()
     assert "Hộp thư" in text and "Minh" in text and "Đăng xuất" in text
 
 
