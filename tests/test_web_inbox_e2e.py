@@ -142,3 +142,31 @@ async def test_media_are_served_with_their_type_and_only_to_readers(world, http)
         assert answer.content_type == "image/png" and (await answer.read())[:4] == b"\x89PNG"
     async with aiohttp.ClientSession() as stranger, stranger.get(base_of(world) + src) as ans:
         assert ans.status == 401 and (await ans.read())[:4] != b"\x89PNG"
+
+
+async def test_voice_notes_play_and_remarks_show_on_the_item_page(world, http):
+    voice = b"OggS" + bytes(60)
+    media_id = await world.store.media.add("telegram", "7", "ref", voice, kind="voice", seconds=4)
+    new = NewFeedback(channel="telegram", kind="petition", category="moi-truong",
+                      description="Nói thay vì gõ", deadline=date(2030, 1, 1))  # fmt: skip
+    found = await world.store.feedback.create(new, media_ids=[media_id], user_id="7")
+    board = await world.store.staff.upsert("telegram", "77", "Ban giám sát", Role.SUPERVISOR)
+    await world.store.dialogues.add_remark(found.id, board.id, board.name, "Cần xử lý sớm")
+    await sign_in(world, http)
+    page = await get(world, http, urls.ITEM.format(code=found.code))
+    assert f'<audio controls preload="none" src="/web/media/{media_id}">' in page
+    assert "Nhận xét của ban giám sát" in page and "Cần xử lý sớm" in page
+    async with http.get(base_of(world) + urls.MEDIA.format(media_id=media_id)) as answer:
+        assert answer.content_type == "audio/ogg" and await answer.read() == voice
+
+
+async def test_housekeeping_forgets_expired_links_and_sessions(world, http):
+    from bot.jobs import build_jobs
+
+    await sign_in(world, http)
+    staff = (await world.store.staff.list_all())[0]
+    await world.store.web_sessions.issue_token(staff.id, utcnow())
+    [job] = [j for j in build_jobs(world.store, world.commune) if j.name == "housekeeping"]
+    done = await job.run(utcnow() + timedelta(hours=8, seconds=1))
+    assert done["web_sign_ins"] == 3  # the used link, the unused one, the session
+    assert await world.store.db.fetchval("SELECT COUNT(*) FROM web_sessions") == 0

@@ -92,6 +92,4 @@ def may_manage_staff(staff: Staff | None) -> bool:
 
 def roles_where(question: Callable[[Staff | None], bool]) -> frozenset[Role]:
     """The roles for which `question` says yes, for a chat flow's role table."""
-    return frozenset(
-        role for role in STAFF_ROLES if question(Staff(0, "", "", "", role, None, ""))
-    )
+    return frozenset(role for role in STAFF_ROLES if question(Staff(0, "", "", "", role, None, "")))
