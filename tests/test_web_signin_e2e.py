@@ -224,3 +224,15 @@ async def test_the_console_url_setting_starts_every_link(world, http):
     hoa = await world.staff("Hoa", Role.OFFICIAL)
     text = (await hoa.says("/web"))[0].text
     assert "https://xa.example.vn/web/login/" in text
+
+
+async def test_a_signed_in_official_can_use_a_new_link_in_the_same_browser(world, http):
+    hoa = await world.staff("Hoa", Role.OFFICIAL)
+    assert (await press_sign_in(http, world, link_in((await hoa.says("/web"))[0].text)))[0] == 303
+    link = link_in((await hoa.says("/web"))[0].text)
+    async with http.get(link) as page:
+        main = (await page.text()).split("<main>", 1)[1]  # the sign-in form, not the header's
+        form = dict(re.findall(r'name="(\w+)" value="([^"]*)"', main))
+    async with http.post(link, data=form, headers={"Origin": base_of(world)},
+                         allow_redirects=False) as answer:  # fmt: skip
+        assert answer.status == 303 and answer.headers["Location"] == urls.INBOX
