@@ -29,8 +29,9 @@ from tests.test_webdemo_browser import CHROMIUM, FLAGS, SHOTS, STEP, playwright_
 EVIL = "evil.example"
 
 
-async def evil_site(target: str) -> tuple[web.AppRunner, int]:
-    """Another site, with a page that posts a form to the console as soon as it loads."""
+async def evil_site(target: str, item: str) -> tuple[web.AppRunner, int]:
+    """Another site: a page that posts a form to the console as soon as it loads, and one
+    with a plain link to an item (as a chat app's web page shows a notification's link)."""
     page = (
         f'<!doctype html><form id="f" method="post" action="{target}">'
         '<input name="csrf" value="guess"></form>'
@@ -40,8 +41,12 @@ async def evil_site(target: str) -> tuple[web.AppRunner, int]:
     async def show(_: web.Request) -> web.Response:
         return web.Response(text=page, content_type="text/html")
 
+    async def link(_: web.Request) -> web.Response:
+        return web.Response(text=f'<a id="go" href="{item}">item</a>', content_type="text/html")
+
     app = web.Application()
     app.router.add_get("/", show)
+    app.router.add_get("/link", link)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -78,7 +83,7 @@ async def test_an_official_works_the_inbox_from_a_browser(playwright_api, world)
     other = await stored_item(world, "Hỏi về lịch tiêm chủng cho trẻ em", "Xóm 1")
     hoa = await world.staff("Hoa", Role.OFFICIAL)
     link = link_in((await hoa.says("/web"))[0].text)
-    evil, evil_port = await evil_site(base + urls.LOGOUT)
+    evil, evil_port = await evil_site(base + urls.LOGOUT, base + urls.ITEM.format(code=code))
 
     async with playwright_api.async_playwright() as pw:
         browser = await pw.chromium.launch(
@@ -172,6 +177,13 @@ async def test_an_official_works_the_inbox_from_a_browser(playwright_api, world)
             await page.screenshot(path=str(SHOTS / "console-06-cross-site.png"))
             await page.goto(base + urls.INBOX)
             await expect(page.locator("table.inbox")).to_contain_text(code)
+
+            # A link to an item on another site (a chat app's page) opens the item: the
+            # SameSite=Strict cookie is not sent with that navigation, so the console looks
+            # again from its own page before saying the visitor is not signed in.
+            await page.goto(f"http://{EVIL}:{evil_port}/link")
+            await page.locator("#go").click()
+            await expect(page.locator("h1")).to_have_text(code)
 
             # Signing out ends the session.
             await page.get_by_role("button", name="Đăng xuất").click()
