@@ -16,13 +16,11 @@ from bot.web import urls
 from bot.web.view import reading
 from handlers import supervision
 from handlers.base import number
-from handlers.inbox_view import details, history, staff_by_id
+from handlers.inbox_view import details, history, map_link, staff_by_id
 from storage.feedback import normalize_code
 
 if TYPE_CHECKING:
     from bot.web.console import Visit
-
-OSM = "https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}"
 
 
 def media_type(kind: str, data: bytes) -> str:
@@ -54,7 +52,7 @@ async def page(visit: Visit) -> web.Response:
     photos = [m for m in attached if m[1] == "photo"]
     voices = [m for m in attached if m[1] == "voice"]
     point = item.latitude is not None and item.longitude is not None and not item.erased_at
-    map_url = OSM.format(lat=f"{item.latitude:.6f}", lon=f"{item.longitude:.6f}") if point else None
+    map_url = map_link(item.latitude, item.longitude) if point else None
     return visit.page(
         "item.html",
         item=item,
