@@ -20,6 +20,7 @@ from bot.listener import Listener
 from bot.metrics import Live, Metrics
 from bot.router import Router
 from bot.scheduler import Scheduler
+from bot.web.console import Console
 from bot.workdays import vietnam_holidays
 from handlers.broadcast_send import report_when_settled
 from storage import Storage, StorageError
@@ -101,6 +102,7 @@ class LoaXa:
         self.router: Router | None = None
         self.channels: list = []
         self.listener: Listener | None = None
+        self.console: Console | None = None  # the staff console (bot/web/)
         self.delivery: Delivery | None = None
         self.scheduler: Scheduler | None = None
         self.backups = BackupPolicy.from_settings(settings)
@@ -156,7 +158,7 @@ class LoaXa:
         await self.delivery.start()
         jobs = build_jobs(
             self.store, self.commune, self.backups, demo=self.demo,
-            console_url=settings.console_url,
+            console_url=self._console_url(),
         )  # fmt: skip
         self.scheduler = Scheduler(self.store, self.commune.zone, jobs)
         if self.run_jobs:
@@ -294,6 +296,8 @@ class LoaXa:
         web_app.router.add_get("/healthz", self._health)
         metrics = self.metrics.handler(lambda: self.store, self.backups.folder)
         web_app.router.add_get("/metrics", metrics)
+        self.console = Console(self.store, self.commune, self._console_url)
+        self.console.mount(web_app)
         self.listener = Listener(
             web_app,
             max_connections=self.settings.http_max_connections,
@@ -314,7 +318,15 @@ class LoaXa:
                 reason=reason,
             ) from exc
         self.http_port = self.listener.port  # the one given, or the one got for 0
+        self.router.console_url = self._console_url()
         log.info("HTTP server on %s:%s", host, self.http_port)
+
+    def _console_url(self) -> str:
+        """LOAXA_WEB_URL, else where the HTTP server listens (the port got, for port 0)."""
+        settings = self.settings
+        if settings.web_url or not self.http_port:
+            return settings.console_url
+        return f"http://{settings.http_host}:{self.http_port}"
 
     async def stop(self) -> None:
         """Stop pushing and receiving, finish what is in hand, close storage."""
@@ -385,4 +397,3 @@ class LoaXa:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
-

@@ -117,6 +117,10 @@ def _parser() -> argparse.ArgumentParser:
 
     zalo_oa_cli.add_arguments(sub)
 
+    from bot.web import cli as web_cli
+
+    web_cli.add_arguments(sub)
+
     db = sub.add_parser("db", help=say("cli.help.db")).add_subparsers(dest="action", required=True)
     db.add_parser("migrate", help=say("cli.help.db_migrate"))
     backup = db.add_parser("backup", help=say("cli.help.db_backup"))
@@ -319,6 +323,12 @@ def _dispatch(args, settings, commune) -> int:
         from bot import zalo_oa_cli
 
         return zalo_oa_cli.run_cli(settings, args)
+    if args.command == "web":
+        from bot.web import cli as web_cli
+
+        return asyncio.run(
+            _with_store(settings, lambda store: web_cli.run_cli(store, settings, args))
+        )
     if args.command == "export":
         from bot import export as xlsx
 

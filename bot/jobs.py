@@ -65,6 +65,7 @@ def build_jobs(
             # The five-minute report job's keys are timestamps that never come back.
             "job_runs": await store.jobs.prune("broadcast-reports", now - timedelta(days=7)),
             "publication_drafts": await store.publications.purge_drafts(cutoff),
+            "web_sign_ins": await store.web_sessions.purge_expired(now),
         }
 
     async def digest(now: datetime) -> dict[str, object]:

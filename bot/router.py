@@ -50,7 +50,7 @@ class Router:
     ) -> None:
         self.store = store
         self.commune = commune
-        self.console_url = console_url  # the staff console's base URL, for staff pushes' links
+        self.console_url = console_url  # the console's base URL (the app sets it once it listens)
         self.clock = clock
         self.flood_limit = flood_limit
         self.flows = {flow.key: flow for flow in flows}
@@ -130,8 +130,8 @@ class Router:
         language = person.resident.language if person.resident else self.commune.language
         t = translator(language, self.commune.address)
         ctx = Context(msg, person, self.store, self.commune, t, now)
-        ctx.console_url = self.console_url
         ctx.commands = tuple(self.commands_for(person.role))
+        ctx.console_url = self.console_url
         if msg.kind is Kind.EDITED:
             ctx.say("error.edited")
             return ctx.replies

@@ -32,6 +32,7 @@ def __getattr__(name: str) -> Any:
         subscriptions,
         survey,
         tracking,
+        web,
     )
 
     FLOWS = (
@@ -53,6 +54,7 @@ def __getattr__(name: str) -> Any:
         publications_browse.FLOW,
         privacy.FLOW,
         question.FLOW,
+        web.FLOW,
         basics.HELP,
         basics.CANCEL,
         basics.STOP,

@@ -84,7 +84,7 @@ class Context:
     switch_to: str | None = None  # start this flow (role-checked) once the step is done
     switch_args: str = ""  # ...as if its command had been typed with these arguments
     commands: tuple[str, ...] = ()  # the commands this person's role may use
-    console_url: str = ""  # the staff console's base URL, linked from staff pushes
+    console_url: str = ""  # the staff console's base URL: sign-in links, links in staff pushes
 
     def say(self, key: str, *, choices: tuple[Choice, ...] = (), **values: Any) -> None:
         """Answer with the catalog sentence `key`, optionally with buttons."""

@@ -68,6 +68,12 @@ def place_of(t: Translator, item: FeedbackItem) -> str:
     return ", ".join(dict.fromkeys(parts)) or t("inbox.place_unknown")
 
 
+def is_overdue(item: FeedbackItem, today: date) -> bool:
+    """Late: open, past its deadline, and not a complaint or a denunciation (their laws'
+    time limits apply, never the commune's deadline) — the chat's rule and the console's."""
+    return not item.formal and item.status in OPEN and item.deadline < today
+
+
 def due_short(ctx: Context, item: FeedbackItem, today: date) -> str:
     """A few words on the deadline for a list line: days left, due today, or days overdue;
     for a complaint or a denunciation, its kind and the law's time limits."""
@@ -77,7 +83,7 @@ def due_short(ctx: Context, item: FeedbackItem, today: date) -> str:
     if item.status not in OPEN:
         return t("inbox.due_closed", deadline=deadline.strftime("%d/%m"))
     calendar = work_calendar(ctx.commune)
-    if deadline < today:
+    if is_overdue(item, today):
         return t("inbox.due_over", days=overdue_days(calendar, deadline, today))
     if deadline == today:
         return t("inbox.due_today")

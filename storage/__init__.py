@@ -13,6 +13,7 @@ from storage.deliveries import ContentDeliveries
 from storage.dialogues import DialoguesRepo
 from storage.erasure import Erasure
 from storage.feedback import FeedbackRepo
+from storage.inbox_pages import InboxPages
 from storage.jobs import JobRuns
 from storage.media import MediaRepo
 from storage.oa_window import OaWindowStore
@@ -26,6 +27,7 @@ from storage.residents import Residents
 from storage.sessions import Sessions
 from storage.staff import StaffRepo
 from storage.surveys import SurveysRepo
+from storage.web_sessions import WebSessions
 
 
 class Storage:
@@ -52,6 +54,8 @@ class Storage:
         self.broadcasts = Broadcasts(db)
         self.oa_window = OaWindowStore(db)
         self.audit = AuditLog(db)
+        self.web_sessions = WebSessions(db)
+        self.inbox_pages = InboxPages(db)
         self.erasure = Erasure(db, self.residents, self.outbox)
 
     @classmethod

@@ -100,3 +100,21 @@ class MediaRepo:
         return await self.db.fetchval(
             "SELECT COUNT(*) FROM media WHERE feedback_id = ? AND kind = 'photo'", (feedback_id,)
         )
+
+    async def attached(self, feedback_id: int) -> list[tuple[int, str, int | None]]:
+        """List an item's stored media as (id, kind, seconds), oldest first (for web pages)."""
+        rows = await self.db.fetchall(
+            "SELECT id, kind, seconds FROM media WHERE feedback_id = ? AND data IS NOT NULL"
+            " ORDER BY id",
+            (feedback_id,),
+        )
+        return [(row["id"], row["kind"], row["seconds"]) for row in rows]
+
+    async def get_attached(self, media_id: int) -> tuple[int, str, bytes] | None:
+        """Return an attached medium as (feedback id, kind, data); None if absent or a draft's."""
+        row = await self.db.fetchone(
+            "SELECT feedback_id, kind, data FROM media WHERE id = ? AND feedback_id IS NOT NULL"
+            " AND data IS NOT NULL",
+            (media_id,),
+        )
+        return (row["feedback_id"], row["kind"], row["data"]) if row else None

@@ -44,7 +44,7 @@ POLICY = {
     "phananh": EVERYONE, "tracuu": EVERYONE, "danhgia": EVERYONE, "khaosat": EVERYONE,
     "laykien": EVERYONE, "doithoai": EVERYONE, "tailieu": EVERYONE, "theodoi": EVERYONE,
     "xemcongkhai": EVERYONE, "xoadulieu": EVERYONE,
-    "hopthu": BOARDS_AND_OFFICIALS, "thongke": BOARDS_AND_OFFICIALS,
+    "hopthu": BOARDS_AND_OFFICIALS, "thongke": BOARDS_AND_OFFICIALS, "web": BOARDS_AND_OFFICIALS,
     "thongbao": OFFICIALS, "baocao": OFFICIALS, "congkhai": OFFICIALS,
 }  # fmt: skip
 # Arguments that would do something if the command were allowed (a week that draws nothing).

@@ -294,3 +294,32 @@ def test_help_and_messages_are_vietnamese_by_default_english_on_request(loaxa):
     assert "run the bot on every configured channel" in english.stdout
     listed = loaxa("staff", "list", LOAXA_LANGUAGE="vi")
     assert "chưa có cán bộ nào" in listed.stdout
+
+
+def test_web_link_prints_a_one_time_link_for_an_official(loaxa, tmp_path):
+    seed(tmp_path / "loaxa.db", ("42", NAME_A))
+    done = loaxa("web", "link", "--channel", "telegram", "--id", "42",
+                 LOAXA_WEB_URL="https://xa.example.vn/")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    link = done.stdout.strip()
+    assert link.startswith("https://xa.example.vn/web/login/") and len(link) > 60
+
+    async def usable() -> bool:
+        from storage.db import utcnow
+
+        store = await Storage.open(tmp_path / "loaxa.db")
+        try:
+            return await store.web_sessions.token_usable(link.rsplit("/", 1)[1], utcnow())
+        finally:
+            await store.close()
+
+    assert asyncio.run(usable())
+
+
+def test_web_link_for_someone_not_on_the_console_is_one_line_and_exit_2(loaxa, tmp_path):
+    seed(tmp_path / "loaxa.db", ("42", NAME_A))
+    done = loaxa("web", "link", "--channel", "zalo", "--id", "42")
+    assert done.returncode == 2
+    assert one_line(done.stderr) == (
+        "loaxa: zalo 42 is not a staff member who may use the console (see: loaxa staff list)"
+    )

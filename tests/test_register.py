@@ -33,6 +33,7 @@ STAFF_FACING = (
     "outreach.bc_",
     "supervision.",
     "webdemo.",
+    "web.",  # the staff console and /web: staff only
     "onb.staff_welcome",
 )
 

@@ -5,9 +5,10 @@ so the answer never depends on which front asked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from storage.models import Role, Staff
+from storage.models import STAFF_ROLES, Role, Staff
 
 if TYPE_CHECKING:
     from bot.config import Commune
@@ -98,3 +99,8 @@ def may_review_content(staff: Staff | None) -> bool:
 
 def may_manage_staff(staff: Staff | None) -> bool:
     return _role(staff) is Role.ADMIN
+
+
+def roles_where(question: Callable[[Staff | None], bool]) -> frozenset[Role]:
+    """The roles for which `question` says yes, for a chat flow's role table."""
+    return frozenset(role for role in STAFF_ROLES if question(Staff(0, "", "", "", role, None, "")))
