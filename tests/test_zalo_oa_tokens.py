@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bot.channels.zalo_oa_api import OaApi, TokensDead
 from bot.simulator.zalo_oa import ZaloOaEmulator
@@ -128,3 +129,33 @@ async def test_a_used_refresh_token_is_refused(tmp_path):
                     await store.close()
         assert refused == -14014
         assert oa.state.tokens.refreshes == 1
+
+
+async def test_a_caller_that_gives_up_mid_refresh_still_leaves_the_new_pair_stored(tmp_path):
+    """Zalo retires the old refresh token when it answers: a step that times out meanwhile
+    (a follower's name lookup waits 3 s) must not cut the save of the new pair short."""
+    async with ZaloOaEmulator(seed=5) as oa:
+        store = await Storage.open(tmp_path / "loaxa.db")
+        async with httpx.AsyncClient() as client:
+            api = OaApi(
+                client,
+                OaTokens(store.db),
+                api_url=oa.url,
+                oauth_url=oa.url,
+                app_id=oa.state.app_id,
+                app_secret=oa.state.app_secret,
+                seed=oa.mint_refresh_token(),
+            )
+            await api.load()
+            oa.rules.token_answer_delay = 0.3  # rotated at once, answered late
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.05):
+                    await api.call("GET", "/v2.0/oa/getoa")
+            await asyncio.sleep(0.6)
+            pair = await OaTokens(store.db).get(oa.state.app_id)
+            assert pair is not None
+            assert (pair.access_token, pair.refresh_token) == oa.state.tokens.issued[-1]
+            oa.rules.token_answer_delay = 0.0
+            await api.call("GET", "/v2.0/oa/getoa")  # the stored pair works: no lock-out
+            assert oa.state.tokens.refreshes == 1
+        await store.close()

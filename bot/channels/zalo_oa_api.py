@@ -95,6 +95,7 @@ class OaApi:
         self._clock = clock
         self._pair: TokenPair | None = None
         self._lock = asyncio.Lock()
+        self._renewing: asyncio.Task[None] | None = None
         self.refreshes = 0
 
     def __repr__(self) -> str:
@@ -126,13 +127,23 @@ class OaApi:
             if pair is None or not pair.refresh_token:
                 raise NotConnected(NO_ANSWER, "the OA is not connected")
             if not pair.access_token or self._expiring(pair):
-                await self._refresh(pair)
+                await self._renew(pair)
             return self._pair.access_token
 
     def _expiring(self, pair: TokenPair) -> bool:
         if pair.expires_at is None:
             return True
         return pair.expires_at.timestamp() - self._clock() < REFRESH_AHEAD
+
+    async def _renew(self, pair: TokenPair) -> None:
+        """Refresh in a task of its own that a caller giving up cannot cut short: Zalo retires
+        the old refresh token the moment it answers, so the answer must reach the database
+        even when the step that asked has timed out (a follower's name lookup waits 3 s)."""
+        if self._renewing is None or self._renewing.done():
+            self._renewing = asyncio.create_task(self._refresh(pair))
+            # Its failure is the waiting callers' to see; none left waiting is no warning.
+            self._renewing.add_done_callback(lambda task: task.cancelled() or task.exception())
+        await asyncio.shield(self._renewing)
 
     async def _refresh(self, pair: TokenPair) -> None:
         """Renew the pair; when Zalo refuses it, take a pair stored meanwhile (`connect`)."""
@@ -187,7 +198,7 @@ class OaApi:
                     raise
                 async with self._lock:
                     if self._pair is not None and self._pair.access_token == token:
-                        await self._refresh(self._pair)
+                        await self._renew(self._pair)
         raise AssertionError("unreachable")
 
     async def _call_once(self, method: str, path: str, token: str, **kwargs: Any) -> Any:

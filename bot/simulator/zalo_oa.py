@@ -12,6 +12,7 @@ back with `oa.messages(user_id)`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -110,9 +111,12 @@ class ZaloOaEmulator(LoopbackServer):
     async def _on_token(self, request: web.Request) -> web.Response:
         form = {k: str(v) for k, v in (await request.post()).items()}
         try:
-            return web.json_response(self._state.token(request.headers.get("secret_key"), form))
+            answer = self._state.token(request.headers.get("secret_key"), form)
         except OaError as exc:  # the oauth host names its errors differently
             return web.json_response({"error": exc.code, "error_name": exc.message})
+        if self._state.rules.token_answer_delay:
+            await asyncio.sleep(self._state.rules.token_answer_delay)
+        return web.json_response(answer)
 
     def _authorised(self, request: web.Request) -> None:
         code = 0

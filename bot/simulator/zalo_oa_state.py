@@ -61,6 +61,9 @@ class OaRules:
     upload_ttl_days: float = 7.0  # attachment ids and file tokens expire (-100)
     calls_per_minute: int = 4000  # per app; -32 above it
     webhook_timeout: float = 2.0  # seconds: a slower answer is a failed delivery
+    # Seconds the token endpoint waits between rotating a pair and answering (a slow network):
+    # a caller that gives up meanwhile must still keep the new pair, the old one is dead.
+    token_answer_delay: float = 0.0
     # API paths the app was not granted (the OA admin left a permission unticked): -212
     unregistered: set[str] = field(default_factory=set)
 
