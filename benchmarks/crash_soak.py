@@ -49,6 +49,7 @@ async def soak(args: argparse.Namespace, workdir: Path) -> int:
         pushes += oa.pushes(TEXT, "broadcast:1")
         rng.shuffle(pushes)  # OA followers among the others, not after them
         await store.outbox.enqueue(pushes)
+        await oa.interacted(store)
         await store.close()
         command = [
             sys.executable, str(CHILD), "--until", "drained", "--api-url", emu.url,

@@ -218,6 +218,7 @@ async def soak(args: argparse.Namespace, workdir: Path) -> dict:
             Push("telegram", str(c), Reply(BROADCAST), "broadcast", "broadcast:1") for c in audience
         ]
         await store.outbox.enqueue(pushes + oa.pushes(BROADCAST, "broadcast:1"))
+        await oa.interacted(store)
         await store.close()
         sent = [0]
         emu.on_sent(lambda _m: sent.__setitem__(0, sent[0] + 1))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from bot.messages import Reply
 from bot.simulator.zalo_oa import ZaloOaEmulator
@@ -49,6 +50,13 @@ class OaAudience:
 
     def pushes(self, text: str, source: str) -> list[Push]:
         return [Push("zalo_oa", f, Reply(text), "broadcast", source) for f in self.followers]
+
+    async def interacted(self, store) -> None:
+        """Tell the bot's database the followers wrote just now, as its webhook would have:
+        a push outside Zalo's window is held for the resident's next message, not sent."""
+        now = datetime.now(UTC)
+        for follower in self.followers:
+            await store.oa_window.touch(follower, now)
 
     def sent(self) -> int:
         """How many consultation messages the OA has sent in all."""
