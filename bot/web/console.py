@@ -66,6 +66,14 @@ class Visit:
         return self.console.store
 
     @property
+    def commune(self) -> Commune:  # with store and console_url: what the action layer needs
+        return self.console.commune
+
+    @property
+    def console_url(self) -> str:
+        return self.console.base_url
+
+    @property
     def address(self) -> str:
         return client_address(self.request)
 

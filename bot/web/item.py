@@ -2,8 +2,8 @@
 voice notes to play, the map point, supervision remarks; and the item's media, served only
 to those who may read items.
 
-The actions form (acknowledge, assign, answer, ...) comes with bot/actions/items.py: the
-template marks its place (`actions` block in item.html).
+Below them, the forms of the actions this person's role allows now (bot/actions/items.py
+and remarks.py decide; bot/web/item_actions.py takes the POSTs).
 """
 
 from __future__ import annotations
@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot.actions import items, permissions, remarks
+from bot.actions.remarks import REMARK_LIMITS
 from bot.web import urls
 from bot.web.view import reading
-from handlers import supervision
 from handlers.base import number
-from handlers.inbox_view import details, history, map_link, staff_by_id
-from storage.feedback import normalize_code
+from handlers.feedback_status import NEEDS_TEXT
+from handlers.inbox_view import details, history, map_link, remarks_text, staff_by_id
+from storage.feedback import FeedbackItem, normalize_code
 
 if TYPE_CHECKING:
     from bot.web.console import Visit
@@ -46,6 +48,48 @@ async def page(visit: Visit) -> web.Response:
     item = await visit.store.feedback.get_by_code(code) if code else None
     if item is None:
         return visit.page("refused.html", status=404, message=visit.t("web.no_item"))
+    return await show(visit, item, notice=await done_line(visit, item))
+
+
+async def done_line(visit: Visit, item: FeedbackItem) -> str | None:
+    """The short line after an action (POST/redirect/GET: `?done=<action>` on the item)."""
+    done = visit.request.query.get("done", "")
+    if done in {a.value for a in items.STAFF_ACTIONS}:
+        assignee = await visit.store.staff.get(item.assignee_id) if item.assignee_id else None
+        return visit.t(f"inbox.done_{done}", code=item.code, name=assignee.name if assignee else "",
+                       agency=item.transferred_to or "")  # fmt: skip
+    if done == "remark":
+        return visit.t("supervision.saved", code=item.code)
+    count = visit.request.query.get("n", "")
+    if done == "seen" and count.isdigit() and len(count) < 6:
+        return visit.t("supervision.acknowledged", count=int(count))
+    return None
+
+
+async def forms(visit: Visit, item: FeedbackItem) -> list[tuple[str, str, bool, tuple]]:
+    """The action forms for this person now: (action, label, takes a text, text limits)."""
+    staff = visit.session.staff
+    found = [
+        (a.value, visit.t(f"inbox.do_{a}"), a in NEEDS_TEXT, items.limits(a))
+        for a in items.available(staff, item)
+    ]
+    if permissions.may_remark(staff):
+        found.append(("remark", visit.t("supervision.add"), True, REMARK_LIMITS))
+    if permissions.may_acknowledge_remarks(staff) and await remarks.pending(visit, item.id):
+        found.append(("seen", visit.t("supervision.acknowledge"), False, (0, 0)))
+    return found
+
+
+async def show(
+    visit: Visit,
+    item: FeedbackItem,
+    *,
+    status: int = 200,
+    notice: str | None = None,
+    error: str | None = None,
+    typed: dict[str, str] | None = None,
+) -> web.Response:
+    """Render the item as it is now, with a notice or an error above its action forms."""
     view = reading(visit)
     staff = await staff_by_id(view)
     attached = await visit.store.media.attached(item.id)
@@ -61,7 +105,14 @@ async def page(visit: Visit) -> web.Response:
         voices=[(urls.MEDIA.format(media_id=m[0]), m[2]) for m in voices],
         map_url=map_url,
         history=await history(view, item),
-        remarks=await supervision.remarks_text(view, item),
+        remarks=await remarks_text(view, item),
+        actions=await forms(visit, item),
+        assignees=await items.assignees(visit, visit.session.staff),
+        act_url=urls.ITEM_ACT.format(code=item.code),
+        notice=notice,
+        error=error,
+        typed=typed or {},
+        status=status,
     )
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot.actions.permissions import may_read_items
-from bot.web import inbox, item, signin, urls
+from bot.web import inbox, item, item_actions, signin, urls
 from storage.models import Staff
 
 Permission = Callable[[Staff | None], bool]
@@ -42,5 +42,6 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", urls.INBOX, inbox.page, may_read_items, nav="web.nav.inbox"),
     Route("GET", urls.INBOX_NEWER, inbox.newer, may_read_items),
     Route("GET", urls.ITEM, item.page, may_read_items),
+    Route("POST", urls.ITEM_ACT, item_actions.act, may_read_items),  # the action's own check
     Route("GET", urls.MEDIA, item.media, may_read_items),
 )

@@ -11,6 +11,7 @@ INBOX = f"{ROOT}/inbox"
 INBOX_NEWER = f"{ROOT}/inbox/newer"  # JSON: rows received since the page was shown
 STATIC = f"{ROOT}/static/{{name}}"
 ITEM = f"{ROOT}/items/{{code}}"
+ITEM_ACT = f"{ROOT}/items/{{code}}/act"  # POST: one staff action or remark on the item
 MEDIA = f"{ROOT}/media/{{media_id}}"
 BROADCASTS = f"{ROOT}/broadcasts"
 PUBLICATIONS = f"{ROOT}/publications"
