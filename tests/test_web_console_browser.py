@@ -3,7 +3,8 @@ tests/test_webdemo_browser.py launches it, against the running bot and its Teleg
 
 A resident sends feedback with a photo and a map point through the bot; an official sends
 /web, opens the link the emulator recorded, presses "Đăng nhập", finds the item in the inbox
-(filters and search), opens it (photo, OpenStreetMap link, history), sees a new item appear
+(filters and search), opens it (photo, OpenStreetMap link, history), answers it from the
+page's form (the resident receives the answer in the emulator), sees a new item appear
 without reloading, and signs out. A used link and a form posted from another site
 (evil.example, resolved to loopback by the browser) are refused. Screenshots of each page go
 to build/screenshots/.
@@ -27,6 +28,7 @@ from tests.test_web_signin_e2e import base_of, link_in
 from tests.test_webdemo_browser import CHROMIUM, FLAGS, SHOTS, STEP, playwright_api  # noqa: F401
 
 EVIL = "evil.example"
+ANSWER = "Xã đã cử tổ vệ sinh đến dọn bãi rác vào sáng thứ Bảy."
 
 
 async def evil_site(target: str, item: str) -> tuple[web.AppRunner, int]:
@@ -65,6 +67,12 @@ async def resident_sends_feedback(world) -> str:
     await lan.taps("Gửi có tên")
     answer = await lan.taps("Gửi phản ánh")
     return CODE.search(answer[0].text).group(0)
+
+
+async def chat_of_sender(world, code: str) -> int:
+    """The Telegram chat of the resident who sent the item."""
+    sender = (await world.store.feedback.get_by_code(code)).resident_id
+    return int((await world.store.residents.get(sender)).chat_id)
 
 
 async def stored_item(world, text: str, hamlet: str, category: str = "giao-thong") -> str:
@@ -158,6 +166,23 @@ async def test_an_official_works_the_inbox_from_a_browser(playwright_api, world)
             await expect(page.locator("#history")).to_contain_text("Các bước đã làm")
             await expect(page.locator("#history")).to_contain_text("gửi phản ánh")
             await page.screenshot(path=str(SHOTS / "console-03-item.png"), full_page=True)
+
+            # The official answers from the item page's form (bot/actions/items.apply, as the
+            # chat): back on the item with a "done" line; the resident receives the answer.
+            form = page.locator('form[data-action="answer"]')
+            await form.locator("textarea").fill(ANSWER)
+            await form.get_by_role("button", name="Trả lời người dân").click()
+            await expect(page.locator("#notice")).to_have_text(
+                f"Đã lưu câu trả lời cho phản ánh {code}. Người dân sẽ nhận được tin báo."
+            )
+            assert page.url == base + urls.ITEM.format(code=code) + "?done=answer&told=1"
+            await expect(page.locator("#history")).to_contain_text(ANSWER)
+            await page.screenshot(path=str(SHOTS / "console-03b-answered.png"), full_page=True)
+            await world.drain()
+            told = [m.text for m in world.emu.messages(await chat_of_sender(world, code))]
+            assert any(f"Xã trả lời phản ánh {code}" in t and ANSWER in t for t in told), told
+            [row] = await world.store.audit.list_for_item(code)
+            assert (row.staff_name, row.via, row.action) == ("Hoa", "web", "answer")
 
             # On a phone the table becomes cards.
             await page.set_viewport_size({"width": 390, "height": 800})

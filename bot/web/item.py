@@ -56,8 +56,16 @@ async def done_line(visit: Visit, item: FeedbackItem) -> str | None:
     done = visit.request.query.get("done", "")
     if done in {a.value for a in items.STAFF_ACTIONS}:
         assignee = await visit.store.staff.get(item.assignee_id) if item.assignee_id else None
-        return visit.t(f"inbox.done_{done}", code=item.code, name=assignee.name if assignee else "",
-                       agency=item.transferred_to or "")  # fmt: skip
+        line = visit.t(
+            f"inbox.done_{done}",
+            code=item.code,
+            name=assignee.name if assignee else "",
+            agency=item.transferred_to or "",
+        )
+        told = {"1": "inbox.resident_told", "0": "inbox.resident_not_told"}
+        if visit.request.query.get("told") in told:
+            line += " " + visit.t(told[visit.request.query["told"]])
+        return line
     if done == "remark":
         return visit.t("supervision.saved", code=item.code)
     count = visit.request.query.get("n", "")

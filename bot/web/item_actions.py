@@ -19,7 +19,7 @@ from bot.actions.items import Outcome, Result
 from bot.actions.remarks import REMARK_LIMITS
 from bot.web import urls
 from bot.web.item import show
-from handlers.feedback_status import Action, Status
+from handlers.feedback_status import NOTIFIES_RESIDENT, Action, Status
 from storage.feedback import normalize_code
 
 if TYPE_CHECKING:
@@ -70,6 +70,8 @@ async def _answer(
         target = urls.ITEM.format(code=code) + f"?done={name}"
         if name == SEEN:
             target += f"&n={outcome.count}"
+        elif Action(name) in NOTIFIES_RESIDENT:  # as chat: say whether the resident is told
+            target += f"&told={int(outcome.told)}"
         return web.Response(status=303, headers={"Location": target})
     if outcome.result is Result.NOT_ALLOWED:
         return visit.page("refused.html", status=403, message=visit.t("web.forbidden"))
