@@ -6,7 +6,6 @@ import asyncio
 import logging
 import time
 import unicodedata
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -15,6 +14,7 @@ from bot.config import Commune
 from bot.conversation import is_greeting, typed_command
 from bot.i18n import translator
 from bot.messages import Choice, Inbound, Kind, Reply
+from bot.recent import RecentEvents
 from bot.text import fold, match_choice
 from handlers import FLOWS
 from handlers.base import Context, Flow, Person, make_choice
@@ -57,7 +57,7 @@ class Router:
         self.commands = {cmd: flow for flow in self.flows.values() for cmd in flow.commands}
         self._locks: dict[SessionKey, asyncio.Lock] = {}
         self._waiting: dict[SessionKey, int] = {}
-        self._recent: dict[SessionKey, deque[float]] = {}
+        self._recent = RecentEvents(FLOOD_WINDOW)
         self._warned: dict[SessionKey, float] = {}
         self.errors = 0  # updates whose handling raised (answered with a plain sentence)
 
@@ -90,12 +90,9 @@ class Router:
         everyone else's messages are handled in.
         """
         now = time.monotonic()
-        recent = self._recent.setdefault(key, deque())
-        while recent and now - recent[0] > FLOOD_WINDOW:
-            recent.popleft()
+        recent = self._recent.of(key, now)
         recent.append(now)
-        if len(self._recent) > 10_000:  # forget quiet people now and then
-            self._recent = {k: v for k, v in self._recent.items() if now - v[-1] <= FLOOD_WINDOW}
+        if len(self._warned) > 10_000:  # forget quiet people now and then
             self._warned = {k: t for k, t in self._warned.items() if now - t <= FLOOD_WINDOW}
         over = len(recent) > self.flood_limit or self._waiting.get(key, 0) >= MAX_WAITING
         if not over:

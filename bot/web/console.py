@@ -23,6 +23,7 @@ from aiohttp import web
 from bot.actions.permissions import may_use_console
 from bot.channels.webhook import client_address
 from bot.i18n import Translator, translator
+from bot.recent import Attempts
 from bot.web import render, urls
 from storage.db import utcnow
 from storage.web_sessions import SESSION_LIFETIME, WebSession
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 COOKIE = "loaxa_session"
+SIGN_IN_ATTEMPTS, SIGN_IN_WINDOW = 10, 600.0  # per address, in seconds: then refused a while
 NEXT_COOKIE = "loaxa_next"  # where a visitor who was not signed in was going
 STATIC_FILES = {"console.css": "text/css", "console.js": "text/javascript"}
 HEADERS = {
@@ -77,9 +79,25 @@ class Visit:
     def address(self) -> str:
         return client_address(self.request)
 
+    def nav(self) -> list[tuple[str, str, bool]]:
+        """The menu: (address, label, current) for each page this person may use."""
+        staff = self.session.staff if self.session else None
+        if staff is None:
+            return []
+        return [
+            (route.path, self.t(route.nav), self.request.path == route.path)
+            for route in self.console.routes
+            if route.nav and route.permission is not None and route.permission(staff)
+        ]
+
     def page(self, template: str, *, status: int = 200, **values) -> web.Response:
-        """Render a page in the console's layout."""
-        return render.page(self, template, status=status, **values)
+        """Render a page in the console's layout for this visit."""
+        staff = self.session.staff if self.session else None
+        return render.page(
+            template, status=status, t=self.t, nav=self.nav(), staff=staff,
+            csrf=self.session.csrf if self.session else "",
+            commune=self.console.commune.display_name, **values,
+        )  # fmt: skip
 
 
 class Console:
@@ -97,9 +115,7 @@ class Console:
         self._base_url = base_url
         self.clock = clock
         self.t = translator(commune.language, commune.address)
-        from bot.web.signin import Attempts
-
-        self.attempts = Attempts()
+        self.attempts = Attempts(SIGN_IN_ATTEMPTS, SIGN_IN_WINDOW)  # per address
 
     @property
     def base_url(self) -> str:

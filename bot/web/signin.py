@@ -2,16 +2,13 @@
 
 A chat app fetches a link to show its preview, so opening the link (GET) changes nothing: it
 shows one button, "Đăng nhập", a same-origin POST form that uses the token. Sign-in attempts
-are counted per address: more than MAX_ATTEMPTS in WINDOW seconds are refused until the
-window has passed (a link's token is 256 random bits; this keeps the log and the database
+are counted per address (console.SIGN_IN_ATTEMPTS in SIGN_IN_WINDOW seconds; more are refused
+until the window has passed) (a link's token is 256 random bits; this keeps the log and the database
 quiet, not the secret safe).
 """
 
 from __future__ import annotations
 
-import time
-from collections import deque
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -22,32 +19,6 @@ from bot.web.console import COOKIE, NEXT_COOKIE, local_path, signed_out
 
 if TYPE_CHECKING:
     from bot.web.console import Visit
-
-MAX_ATTEMPTS = 10
-WINDOW = 600.0  # seconds
-MAX_TRACKED = 10_000  # addresses remembered at once
-
-
-class Attempts:
-    """Sign-in attempts per address in a sliding window."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self.clock = clock
-        self._seen: dict[str, deque[float]] = {}
-
-    def allow(self, address: str) -> bool:
-        """Count an attempt from `address`; False once it has made too many."""
-        now = self.clock()
-        if len(self._seen) >= MAX_TRACKED:
-            self._seen = {a: q for a, q in self._seen.items() if q and now - q[-1] < WINDOW}
-        recent = self._seen.setdefault(address, deque())
-        while recent and now - recent[0] >= WINDOW:
-            recent.popleft()
-        if len(recent) >= MAX_ATTEMPTS:
-            return False
-        recent.append(now)
-        return True
-
 
 async def show_login(visit: Visit) -> web.Response:
     """The page a sign-in link opens: one button; the token is not used yet."""
