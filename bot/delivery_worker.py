@@ -9,17 +9,19 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
+from collections import Counter
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from bot.channels.base import Channel
 from bot.ratelimit import CallLimit, Pacer
 from storage.outbox import OutboxItem, now_utc
 
 if TYPE_CHECKING:
-    from bot.delivery import Delivery
+    from storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +41,24 @@ class Outcome:
     billing: str | None = None  # a sent Zalo OA push: 'free' or 'paid'
 
 
+class Engine(Protocol):
+    """What a worker asks of the delivery engine (bot/delivery.py's Delivery)."""
+
+    store: Storage
+    clock: Callable[[], float]
+    counters: Counter[str]
+
+    async def attempt(self, channel: Channel, worker: Worker, item: OutboxItem) -> Outcome: ...
+
+    async def record(self, outcome: Outcome) -> None: ...
+
+    def wall_after(self, seconds: float) -> datetime: ...
+
+
 class Worker:
     """Delivers one channel's outbox rows."""
 
-    def __init__(self, delivery: Delivery, channel: Channel, pacer: Pacer, in_flight: int):
+    def __init__(self, delivery: Engine, channel: Channel, pacer: Pacer, in_flight: int):
         self.delivery = delivery
         self.channel = channel
         self.pacer = pacer
